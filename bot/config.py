@@ -1,0 +1,274 @@
+"""Typed settings: defaults here, overridden by a TOML file, secrets from the environment.
+
+Every threshold, cadence, time and tier line the product uses lives in `Settings`; the defaults
+are the figures of `shared/domain.md` and are mirrored, with comments, in `config.example.toml`
+(a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PLACEHOLDER_TOKENS = {"", "REPLACE_ME", "changeme", "123456:ABC-DEF"}
+
+PERSONAL_TIERS = ("private", "wealth", "premium", "basic", "mass")
+CORPORATE_CLASSES = ("class1", "class2", "class3")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///rmbot.db"
+    sqlite_busy_timeout_ms: int = 5000
+    echo: bool = False
+
+
+class TelegramSettings(_Section):
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
+
+    @property
+    def token_is_set(self) -> bool:
+        return self.token.strip() not in PLACEHOLDER_TOKENS
+
+
+class PersonalTierSettings(_Section):
+    """Lower AUM bounds (CNY) of the personal tiers; below `basic` a client is mass."""
+
+    private: Decimal = Decimal(2_000_000)
+    wealth: Decimal = Decimal(200_000)
+    premium: Decimal = Decimal(100_000)
+    basic: Decimal = Decimal(50_000)
+    basic_max_age: int = 60
+
+    @model_validator(mode="after")
+    def _descending(self) -> PersonalTierSettings:
+        if not self.private > self.wealth > self.premium > self.basic > 0:
+            raise ValueError("tier lines must descend: private > wealth > premium > basic > 0")
+        return self
+
+
+class MaintainedSettings(_Section):
+    """Clients kept on a named RM's book whatever their AUM."""
+
+    card_spend_year: Decimal = Decimal(50_000)
+    personal_loans: Decimal = Decimal(300_000)
+    custody_margin: Decimal = Decimal(10_000)
+    card_levels: tuple[str, ...] = ("gold", "platinum", "diamond")
+    tier: Literal["private", "wealth", "premium", "basic"] = "basic"
+
+
+class CardLevelSettings(_Section):
+    gold: Decimal = Decimal(100_000)
+    platinum: Decimal = Decimal(1_000_000)
+    diamond: Decimal = Decimal(5_000_000)
+
+
+class CorporateSizeSettings(_Section):
+    """Lower bounds (CNY) of the corporate size classes; below `small` is micro."""
+
+    credit_extra_large: Decimal = Decimal(30_000_000_000)
+    credit_large: Decimal = Decimal(600_000_000)
+    credit_medium: Decimal = Decimal(60_000_000)
+    credit_small: Decimal = Decimal(10_000_000)
+    capital_extra_large: Decimal = Decimal(5_000_000_000)
+    capital_large: Decimal = Decimal(100_000_000)
+    capital_medium: Decimal = Decimal(10_000_000)
+    capital_small: Decimal = Decimal(5_000_000)
+
+
+class CorporateClassSettings(_Section):
+    """Contact classes of corporate clients, by deposits or credit target (CNY)."""
+
+    class1_above: Decimal = Decimal(200_000_000)
+    class2_from: Decimal = Decimal(50_000_000)
+
+
+class CadenceSettings(_Section):
+    """How often clients must be contacted."""
+
+    personal_days: dict[str, int] = Field(
+        default_factory=lambda: {"private": 14, "wealth": 30, "premium": 60, "basic": 90}
+    )
+    corporate_per_month: dict[str, dict[str, int]] = Field(
+        default_factory=lambda: {
+            "class1": {"branch_head": 1, "department_head": 2, "rm": 3},
+            "class2": {"branch_head": 1, "department_head": 2, "outlet_head": 2, "rm": 3},
+            "class3": {"outlet_head": 2, "rm": 3},
+        }
+    )
+    lead_follow_up_days: int = 30
+    staff_inactive_days: int = 14
+
+    @field_validator("personal_days")
+    @classmethod
+    def _known_tiers(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - set(PERSONAL_TIERS)
+        if unknown:
+            raise ValueError(f"unknown personal tiers: {sorted(unknown)}")
+        if any(days <= 0 for days in value.values()):
+            raise ValueError("cadences must be positive numbers of days")
+        return value
+
+
+class DormantSettings(_Section):
+    """A negative-value client: no transaction for `idle_months` and balance below `balance`."""
+
+    idle_months: int = 6
+    balance: Decimal = Decimal(300)
+    card_uses_per_month: int = 2
+    card_spend_per_month: Decimal = Decimal(80)
+    card_balance: Decimal = Decimal(100)
+    bad_credit_records: int = 2
+
+
+class BirthdaySettings(_Section):
+    lead_days: dict[str, tuple[int, ...]] = Field(
+        default_factory=lambda: {
+            "private": (7, 1, 0),
+            "wealth": (1, 0),
+            "premium": (0,),
+            "basic": (0,),
+            "mass": (),
+            "corporate": (),
+        }
+    )
+    milestones: tuple[int, ...] = (60, 70, 80, 90, 100)
+
+
+class MovementSettings(_Section):
+    """Large fund movements: absolute thresholds (CNY) per tier, or a share of the client's AUM."""
+
+    absolute: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "private": Decimal(1_000_000),
+            "wealth": Decimal(200_000),
+            "premium": Decimal(100_000),
+            "basic": Decimal(50_000),
+            "mass": Decimal(50_000),
+            "corporate": Decimal(5_000_000),
+        }
+    )
+    share_of_aum: Decimal = Decimal("0.30")
+    aum_drop_share: Decimal = Decimal("0.30")
+    aum_drop_days: int = 7
+    urgent_outflow: Decimal = Decimal(500_000)
+
+
+class ScheduleSettings(_Section):
+    time_zone: str = "Asia/Shanghai"
+    scan_time: time = time(6, 0)
+    digest_time: time = time(8, 30)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    workdays: Literal["cn", "all", "mon-fri"] = "cn"
+    team_weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    team_weekly_time: time = time(9, 0)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class DisplaySettings(_Section):
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    aum: Literal["band", "exact"] = "band"
+    currency: str = "CNY"
+
+
+class ValueSettings(_Section):
+    """Inputs of the value-of-a-client formulas and the core-client pyramid."""
+
+    transfer_price: Decimal = Decimal("0.0250")
+    day_count: int = 360
+    pyramid_share: Decimal = Decimal("0.20")
+
+
+class ImportSettings(_Section):
+    max_file_mb: int = 1024
+    chunk_rows: int = 5000
+
+
+class InviteSettings(_Section):
+    ttl_hours: int = 72
+
+
+class Settings(_Section):
+    database: DatabaseSettings = DatabaseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    tiers: PersonalTierSettings = PersonalTierSettings()
+    maintained: MaintainedSettings = MaintainedSettings()
+    cards: CardLevelSettings = CardLevelSettings()
+    corporate_size: CorporateSizeSettings = CorporateSizeSettings()
+    corporate_class: CorporateClassSettings = CorporateClassSettings()
+    cadence: CadenceSettings = CadenceSettings()
+    dormant: DormantSettings = DormantSettings()
+    birthdays: BirthdaySettings = BirthdaySettings()
+    movements: MovementSettings = MovementSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    display: DisplaySettings = DisplaySettings()
+    value: ValueSettings = ValueSettings()
+    imports: ImportSettings = ImportSettings()
+    invites: InviteSettings = InviteSettings()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.schedule.time_zone)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to change."""
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Settings from `path` (or `$RMBOT_CONFIG`, or defaults), then secrets from the environment."""
+    env = os.environ if environ is None else environ
+    chosen = path or env.get("RMBOT_CONFIG")
+    data: dict = {}
+    if chosen:
+        file = Path(chosen)
+        if not file.is_file():
+            raise ConfigError(f"config file not found: {file}")
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file} is not valid TOML: {exc}") from exc
+    if env.get("RMBOT_BOT_TOKEN"):
+        data.setdefault("telegram", {})["token"] = env["RMBOT_BOT_TOKEN"]
+    if env.get("RMBOT_DATABASE_URL"):
+        data.setdefault("database", {})["url"] = env["RMBOT_DATABASE_URL"]
+    try:
+        return Settings.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+
+
+def require_token(settings: Settings) -> str:
+    """The bot token, or a ConfigError saying how to set it (only commands that talk to Telegram call this)."""
+    if not settings.telegram.token_is_set:
+        raise ConfigError(
+            "no Telegram bot token: set RMBOT_BOT_TOKEN in the environment "
+            "(or [telegram] token in your config file) to the token @BotFather gave you"
+        )
+    return settings.telegram.token

@@ -1,0 +1,148 @@
+"""Set-based upserts by natural key, shared by `rmbot import` and the sample bank.
+
+Callers hand over rows of database-native values (money in fen, instants as naive UTC, see
+`Natives`) that have already passed validation; this module only writes them, as fast as each
+database allows: `executemany` of an `INSERT … ON CONFLICT` on SQLite, `COPY` into a temporary
+table and one `INSERT … SELECT … ON CONFLICT` on PostgreSQL. A row whose values equal what is
+stored is not rewritten, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Connection
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    keep: tuple[str, ...] = ()
+    """Columns written on insert but left alone when the row already exists."""
+    update: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        skip = set(self.key) | set(self.keep)
+        object.__setattr__(self, "update", tuple(c for c in self.columns if c not in skip))
+
+
+UNIT = TableSpec("unit", ("code", "name", "kind", "parent_id", "path"), ("code",))
+TEAM = TableSpec("team", ("code", "name", "unit_id"), ("code",))
+STAFF = TableSpec(
+    "staff",
+    ("employee_no", "name", "role", "unit_id", "team_id", "telegram_user_id", "locale", "active", "created_at"),
+    ("employee_no",),
+    keep=("telegram_user_id", "locale", "created_at"),
+)
+CLIENT = TableSpec(
+    "client",
+    (
+        "client_no", "kind", "name", "name_pinyin", "name_initials", "phone", "phone_last4",
+        "id_number", "gender", "birthday", "birth_md", "lunar_birth_month", "lunar_birth_day",
+        "lunar_birth_leap", "tier", "value_class", "corp_size", "corp_contribution", "industry",
+        "card_level", "aum", "deposits", "loans", "card_spend_year", "custody_margin",
+        "credit_target", "total_assets", "registered_capital", "bad_credit_records", "products",
+        "rm_id", "original_rm_id", "unit_id", "lost_contact", "tags", "notes", "created_at",
+        "updated_at",
+    ),
+    ("client_no",),
+    keep=("original_rm_id", "created_at", "updated_at"),
+)
+BALANCE = TableSpec("balance_snapshot", ("client_id", "as_of", "aum", "deposits", "loans"), ("client_id", "as_of"))
+TRANSACTION = TableSpec(
+    "transactions",
+    ("external_id", "client_id", "occurred_at", "amount", "direction", "channel", "counterparty_bank", "other_bank", "description"),
+    ("external_id",),
+)
+INTERACTION = TableSpec(
+    "interaction",
+    (
+        "external_id", "client_id", "staff_id", "kind", "occurred_at", "participants", "note",
+        "products_pitched", "outcome", "expenses", "next_step", "next_date", "source", "created_at",
+    ),
+    ("external_id",),
+    keep=("created_at",),
+)
+
+_SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class Natives:
+    """How Python values become what the database driver stores for our column types."""
+
+    date: Callable[[date | None], object]
+    instant: Callable[[datetime | None], object]
+    boolean: Callable[[bool], object]
+
+    @classmethod
+    def for_dialect(cls, name: str) -> Natives:
+        if name == "sqlite":
+            return cls(
+                date=lambda d: None if d is None else d.isoformat(),
+                instant=lambda t: None if t is None else t.strftime(_SQLITE_INSTANT),
+                boolean=int,
+            )
+        return cls(date=lambda d: d, instant=lambda t: t, boolean=bool)
+
+
+def write_rows(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
+    """Upsert `rows` (in `spec.columns` order, no duplicate keys); returns how many were new or changed."""
+    if not rows:
+        return 0
+    if connection.dialect.name == "postgresql":
+        return _write_postgresql(connection, spec, rows)
+    return _write_sqlite(connection, spec, rows)
+
+
+def _conflict_clause(spec: TableSpec, excluded: str) -> str:
+    if not spec.update:
+        return f"ON CONFLICT ({', '.join(spec.key)}) DO NOTHING"
+    sets = ", ".join(f"{c} = {excluded}.{c}" for c in spec.update)
+    return f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {sets} WHERE {_changed(spec, excluded)}"
+
+
+def _changed(spec: TableSpec, excluded: str) -> str:
+    if excluded == "excluded":  # SQLite: `IS NOT` is its null-safe inequality
+        return " OR ".join(f"{spec.table}.{c} IS NOT excluded.{c}" for c in spec.update)
+    mine = ", ".join(f"{spec.table}.{c}" for c in spec.update)
+    theirs = ", ".join(f"EXCLUDED.{c}" for c in spec.update)
+    return f"({mine}) IS DISTINCT FROM ({theirs})"
+
+
+def _write_sqlite(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
+    placeholders = ", ".join("?" for _ in spec.columns)
+    sql = f"INSERT INTO {spec.table} ({', '.join(spec.columns)}) VALUES ({placeholders}) {_conflict_clause(spec, 'excluded')}"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
+    finally:
+        cursor.close()
+
+
+_stage_names = itertools.count()
+
+
+def _write_postgresql(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
+    columns = ", ".join(spec.columns)
+    stage = f"_stage_{spec.table}_{next(_stage_names)}"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {spec.table} WITH NO DATA")
+        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {spec.table} ({columns}) SELECT {columns} FROM {stage} {_conflict_clause(spec, 'EXCLUDED')}"
+        )
+        written = max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {stage}")
+        return written
+    finally:
+        cursor.close()

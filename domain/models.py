@@ -1,0 +1,267 @@
+"""The bank's data as SQLModel tables.
+
+Money columns are `Money` (Decimal yuan in Python, integer fen in the database); instants are
+`UTCDateTime`; calendar days (birthdays, balance dates, follow-ups) are plain dates.
+Natural keys (unit code, employee number, client number, transaction external id) are unique
+so that every import is an idempotent upsert.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.types import Money, UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitKind(StrEnum):
+    head_office = "head_office"
+    branch = "branch"
+    sub_branch = "sub_branch"
+    outlet = "outlet"
+
+
+class Role(StrEnum):
+    rm = "rm"
+    team_lead = "team_lead"
+    branch_head = "branch_head"
+    admin = "admin"
+
+
+class ClientKind(StrEnum):
+    personal = "personal"
+    corporate = "corporate"
+
+
+class InteractionKind(StrEnum):
+    visit = "visit"
+    call = "call"
+    message = "message"
+    meeting = "meeting"
+    event = "event"
+
+
+class Direction(StrEnum):
+    inflow = "in"
+    outflow = "out"
+
+
+class Source(StrEnum):
+    bot = "bot"
+    import_ = "import"
+    sample = "sample"
+
+
+def _money(nullable: bool = False, default: Decimal | None = Decimal(0)) -> Field:  # type: ignore[valid-type]
+    return Field(default=default, sa_column=Column(Money(), nullable=nullable))
+
+
+def _instant(nullable: bool = True, index: bool = False) -> Field:  # type: ignore[valid-type]
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Unit(SQLModel, table=True):
+    """A node of the organisation: head office → branch → sub-branch → outlet."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=128)
+    kind: str = Field(max_length=16)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    path: str = Field(default="", max_length=512, index=True)
+    """Materialised ancestry `/1/4/17/`, so a unit's subtree is one prefix match."""
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=128)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    employee_no: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64)
+    role: str = Field(max_length=16, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    telegram_user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger(), unique=True, nullable=True)
+    )
+    locale: str | None = Field(default=None, max_length=8)
+    time_zone: str | None = Field(default=None, max_length=64)
+    digest_time: str | None = Field(default=None, max_length=5)
+    """HH:MM local; None means the configured default."""
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
+    active: bool = Field(default=True)
+    blocked_at: datetime | None = _instant()
+    created_at: datetime | None = _instant()
+
+
+class Client(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_client_rm_tier", "rm_id", "tier"),
+        Index("ix_client_birth_md", "birth_md"),
+        Index("ix_client_lunar_md", "lunar_birth_month", "lunar_birth_day"),
+        Index("ix_client_next_follow_up", "next_follow_up"),
+        *(
+            Index(f"ix_client_{column}", column, postgresql_ops={column: "text_pattern_ops"})
+            for column in ("name", "name_pinyin", "name_initials", "phone_last4")
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_no: str = Field(max_length=32, unique=True)
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=128)
+    name_pinyin: str = Field(default="", max_length=256)
+    """Full pinyin, lower case, no spaces or tones: `zhangsan`."""
+    name_initials: str = Field(default="", max_length=64)
+    """Pinyin initials: `zs`."""
+    phone: str | None = Field(default=None, max_length=32)
+    phone_last4: str | None = Field(default=None, max_length=4)
+    id_number: str | None = Field(default=None, max_length=32)
+    gender: str | None = Field(default=None, max_length=1)
+    birthday: date | None = None
+    birth_md: int | None = None
+    """Month × 100 + day of the solar birthday, for day-of-year lookups."""
+    lunar_birth_month: int | None = None
+    lunar_birth_day: int | None = None
+    lunar_birth_leap: bool = Field(default=False)
+    tier: str = Field(max_length=16, index=True)
+    """Personal tier (private … mass) or, for corporate clients, contact class (class1 … class3)."""
+    value_class: str | None = Field(default=None, max_length=16)
+    corp_size: str | None = Field(default=None, max_length=16)
+    corp_contribution: str | None = Field(default=None, max_length=16)
+    industry: str | None = Field(default=None, max_length=64)
+    card_level: str | None = Field(default=None, max_length=16)
+    aum: Decimal = _money()
+    deposits: Decimal = _money()
+    loans: Decimal = _money()
+    card_spend_year: Decimal = _money()
+    custody_margin: Decimal = _money()
+    credit_target: Decimal = _money()
+    total_assets: Decimal | None = _money(nullable=True, default=None)
+    registered_capital: Decimal | None = _money(nullable=True, default=None)
+    bad_credit_records: int = Field(default=0)
+    products: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    """Comma-separated product codes held."""
+    rm_id: int | None = Field(default=None, foreign_key="staff.id")
+    original_rm_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    last_contact_at: datetime | None = _instant()
+    last_contact_kind: str | None = Field(default=None, max_length=16)
+    next_follow_up: date | None = None
+    last_transaction_on: date | None = None
+    lost_contact: bool = Field(default=False)
+    tags: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    notes: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    created_at: datetime | None = _instant()
+    updated_at: datetime | None = _instant()
+
+
+class Interaction(SQLModel, table=True):
+    """One contact with a client (交往记录)."""
+
+    __table_args__ = (
+        Index("ix_interaction_client_time", "client_id", "occurred_at"),
+        Index("ix_interaction_staff_time", "staff_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True)
+    """Natural key: the bank's id, or a digest of client, staff, time and kind."""
+    client_id: int = Field(foreign_key="client.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    kind: str = Field(max_length=16)
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    participants: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    note: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    products_pitched: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    outcome: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    expenses: Decimal | None = _money(nullable=True, default=None)
+    next_step: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+    next_date: date | None = None
+    source: str = Field(default=Source.bot, max_length=8)
+    created_at: datetime | None = _instant()
+
+
+class BalanceSnapshot(SQLModel, table=True):
+    __tablename__ = "balance_snapshot"
+    __table_args__ = (UniqueConstraint("client_id", "as_of", name="uq_balance_client_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    as_of: date = Field(index=True)
+    aum: Decimal = _money()
+    deposits: Decimal = _money()
+    loans: Decimal = _money()
+
+
+class Transaction(SQLModel, table=True):
+    __tablename__ = "transactions"
+    __table_args__ = (Index("ix_transactions_client_time", "client_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True)
+    client_id: int = Field(foreign_key="client.id")
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    amount: Decimal = _money()
+    """Always positive; `direction` says which way the money went."""
+    direction: str = Field(max_length=3)
+    channel: str = Field(default="", max_length=16)
+    counterparty_bank: str = Field(default="", max_length=64)
+    other_bank: bool = Field(default=False)
+    """True when the counterparty account is at another bank (attrition risk for outflows)."""
+    description: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
+
+
+class Alert(SQLModel, table=True):
+    """The outbox: one row per thing an RM must be told, deduplicated by `dedup_key`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(max_length=128, unique=True)
+    kind: str = Field(max_length=32)
+    client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    occasion: date
+    priority: int = Field(default=0)
+    payload: str = Field(default="{}", sa_column=Column(Text(), nullable=False, default="{}"))
+    status: str = Field(default="pending", max_length=16, index=True)
+    due_at: datetime | None = _instant(index=True)
+    snoozed_until: date | None = None
+    sent_at: datetime | None = _instant()
+    cleared_at: datetime | None = _instant()
+    created_at: datetime | None = _instant()
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    code_hash: str = Field(max_length=128, unique=True)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = _instant()
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime | None = _instant()
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    telegram_user_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    action: str = Field(max_length=32)
+    target: str = Field(default="", max_length=64)
+    detail: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))

@@ -1,0 +1,30 @@
+"""The schema comes from the migrations alone, and they match the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+from domain import db
+
+
+def test_the_migrations_build_exactly_the_tables_and_indexes_the_models_declare(engine):
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_the_database_is_at_the_newest_revision_after_upgrade(engine):
+    assert db.current_revision(engine) == db.head_revision()
+    assert db.ensure_schema(engine) is False
+
+
+def test_search_and_reminder_columns_are_indexed(engine):
+    indexed = {
+        tuple(index["column_names"])
+        for index in inspect(engine).get_indexes("client")
+    }
+    for columns in [("name",), ("name_pinyin",), ("name_initials",), ("phone_last4",), ("birth_md",), ("rm_id", "tier")]:
+        assert columns in indexed, columns
+    transaction_indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes("transactions")}
+    assert ("occurred_at",) in transaction_indexes
