@@ -45,13 +45,13 @@ CLIENT = TableSpec(
         "client_no", "kind", "name", "name_pinyin", "name_initials", "phone", "phone_last4",
         "id_number", "gender", "birthday", "birth_md", "lunar_birth_month", "lunar_birth_day",
         "lunar_birth_leap", "tier", "value_class", "corp_size", "corp_contribution", "industry",
-        "card_level", "aum", "deposits", "loans", "card_spend_year", "custody_margin",
+        "card_level", "aum", "deposits", "loans", "aum_as_of", "card_spend_year", "custody_margin",
         "credit_target", "total_assets", "registered_capital", "bad_credit_records", "products",
         "rm_id", "original_rm_id", "unit_id", "lost_contact", "tags", "notes", "created_at",
         "updated_at",
     ),
     ("client_no",),
-    keep=("original_rm_id", "created_at", "updated_at"),
+    keep=("original_rm_id", "aum_as_of", "created_at", "updated_at"),
 )
 BALANCE = TableSpec("balance_snapshot", ("client_id", "as_of", "aum", "deposits", "loans"), ("client_id", "as_of"))
 TRANSACTION = TableSpec(

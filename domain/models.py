@@ -148,6 +148,8 @@ class Client(SQLModel, table=True):
     aum: Decimal = _money()
     deposits: Decimal = _money()
     loans: Decimal = _money()
+    aum_as_of: date | None = None
+    """Day of the balance snapshot that `aum`, `deposits` and `loans` come from."""
     card_spend_year: Decimal = _money()
     custody_margin: Decimal = _money()
     credit_target: Decimal = _money()
@@ -162,7 +164,7 @@ class Client(SQLModel, table=True):
     last_contact_at: datetime | None = _instant()
     last_contact_kind: str | None = Field(default=None, max_length=16)
     next_follow_up: date | None = None
-    last_transaction_on: date | None = None
+    last_transaction_at: datetime | None = _instant()
     lost_contact: bool = Field(default=False)
     tags: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
     notes: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
