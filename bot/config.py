@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -178,6 +178,8 @@ class ScheduleSettings(_Section):
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     workdays: Literal["cn", "all", "mon-fri"] = "cn"
+    holidays: tuple[date, ...] = ()
+    make_up_days: tuple[date, ...] = ()
     team_weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     team_weekly_time: time = time(9, 0)
 
