@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         CorporateSizeSettings,
         DormantSettings,
         MaintainedSettings,
+        MovementSettings,
         PersonalTierSettings,
     )
 
@@ -402,3 +403,12 @@ def core_client_levels(
     for root in sorted(roots):
         select(root)
     return levels
+
+
+def large_movement_threshold(*, tier: str, aum: Decimal, movements: MovementSettings) -> Decimal:
+    """The amount from which a movement is large for this client: the tier's line or a share of AUM, whichever is lower."""
+    absolute = movements.absolute.get(tier) or movements.absolute.get("corporate" if tier.startswith("class") else "mass")
+    if absolute is None:
+        raise ValueError(f"no large-movement threshold for tier {tier!r}")
+    share = (aum * movements.share_of_aum).quantize(CENT) if aum > 0 else None
+    return min(absolute, share) if share else absolute

@@ -5,6 +5,7 @@ import pytest
 
 from bot.config import CadenceSettings, MaintainedSettings, PersonalTierSettings, Settings
 from domain.rules import (
+    large_movement_threshold,
     CardLevel,
     ContactClass,
     CorporateSize,
@@ -457,3 +458,16 @@ def test_a_unit_that_is_its_own_ancestor_is_refused() -> None:
 
 def test_no_clients_means_no_core_clients() -> None:
     assert core_client_levels([], PARENT_OF, share=S.value.pyramid_share) == {}
+
+
+@pytest.mark.parametrize(
+    "tier, aum, expected",
+    [
+        ("private", Decimal(10_000_000), Decimal(1_000_000)),   # the tier's line is lower than 30 % of AUM
+        ("private", Decimal(2_000_000), Decimal(600_000)),      # 30 % of AUM is lower
+        ("wealth", Decimal(0), Decimal(200_000)),               # no AUM: the tier's line alone
+        ("class1", Decimal(900_000_000), Decimal(5_000_000)),   # corporate classes share one line
+    ],
+)
+def test_a_movement_is_large_from_the_tier_line_or_thirty_percent_of_aum_whichever_is_lower(tier, aum, expected):
+    assert large_movement_threshold(tier=tier, aum=aum, movements=Settings().movements) == expected

@@ -1,0 +1,102 @@
+"""Who may see what: visibility follows the organisation (from a bank CRM policy).
+
+An RM sees only their own clients; a team lead the team's; a branch or sub-branch head
+everything under that unit; admins all. Deactivated or unlinked users see nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import select
+from sqlmodel import Session
+
+from domain.models import Client, Role, Staff, Unit
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in staff member on whose behalf a query runs."""
+
+    staff_id: int
+    name: str
+    role: str
+    unit_id: int
+    unit_path: str
+    team_id: int | None
+    locale: str | None = None
+    time_zone: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def leads_people(self) -> bool:
+        return self.role in (Role.team_lead, Role.branch_head, Role.admin)
+
+
+def viewer_from_staff(staff: Staff, unit: Unit) -> Viewer:
+    return Viewer(
+        staff_id=staff.id or 0,
+        name=staff.name,
+        role=staff.role,
+        unit_id=unit.id or 0,
+        unit_path=unit.path,
+        team_id=staff.team_id,
+        locale=staff.locale,
+        time_zone=staff.time_zone,
+    )
+
+
+def viewer_for_telegram(session: Session, telegram_user_id: int) -> Viewer | None:
+    """The active staff member linked to this Telegram account, or None: strangers see nothing."""
+    row = session.exec(
+        select(Staff, Unit)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(Staff.telegram_user_id == telegram_user_id, Staff.active == True)  # noqa: E712
+    ).first()
+    return None if row is None else viewer_from_staff(*row)
+
+
+def viewer_for_employee(session: Session, employee_no: str) -> Viewer | None:
+    row = session.exec(
+        select(Staff, Unit).join(Unit, Unit.id == Staff.unit_id).where(Staff.employee_no == employee_no)
+    ).first()
+    return None if row is None else viewer_from_staff(*row)
+
+
+def subtree_units(viewer: Viewer):  # noqa: ANN201
+    return select(Unit.id).where(Unit.path.startswith(viewer.unit_path))
+
+
+def visible_staff(viewer: Viewer) -> ColumnElement[bool]:
+    """Staff whose work this viewer may look at (always including themselves)."""
+    if viewer.role == Role.admin:
+        return true()
+    if viewer.role == Role.branch_head:
+        return Staff.unit_id.in_(subtree_units(viewer))
+    if viewer.role == Role.team_lead and viewer.team_id is not None:
+        return (Staff.team_id == viewer.team_id) | (Staff.id == viewer.staff_id)
+    return Staff.id == viewer.staff_id
+
+
+def visible_clients(viewer: Viewer) -> ColumnElement[bool]:
+    """A WHERE clause on `Client` limiting any query to what this viewer may see."""
+    if viewer.role == Role.admin:
+        return true()
+    if viewer.role == Role.branch_head:
+        return Client.unit_id.in_(subtree_units(viewer))
+    if viewer.role == Role.team_lead:
+        if viewer.team_id is None:
+            return Client.rm_id == viewer.staff_id
+        team = select(Staff.id).where(Staff.team_id == viewer.team_id)
+        return Client.rm_id.in_(team) | (Client.rm_id == viewer.staff_id)
+    if viewer.role == Role.rm:
+        return Client.rm_id == viewer.staff_id
+    return false()
+
+
+def can_see_client(session: Session, viewer: Viewer, client_id: int) -> bool:
+    return session.exec(select(Client.id).where(Client.id == client_id, visible_clients(viewer))).first() is not None
