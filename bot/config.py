@@ -199,6 +199,16 @@ class DisplaySettings(_Section):
     currency: str = "CNY"
 
 
+class ChatSettings(_Section):
+    """How the chat behaves."""
+
+    conversation_timeout_seconds: int = 600
+    undo_minutes: int = 10
+    aum_bands: tuple[Decimal, ...] = tuple(
+        Decimal(v) for v in (50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 50_000_000)
+    )
+
+
 class ValueSettings(_Section):
     """Inputs of the value-of-a-client formulas and the core-client pyramid."""
 
@@ -230,6 +240,7 @@ class Settings(_Section):
     movements: MovementSettings = MovementSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     display: DisplaySettings = DisplaySettings()
+    chat: ChatSettings = ChatSettings()
     value: ValueSettings = ValueSettings()
     imports: ImportSettings = ImportSettings()
     invites: InviteSettings = InviteSettings()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from domain import audit
 from domain.access import Viewer, visible_clients
 from domain.calendar import age_on, days_until, milestone_age, next_lunar_birthday, next_solar_birthday
 from domain.models import Alert, BalanceSnapshot, Client, Interaction, Staff, Transaction
@@ -210,3 +211,50 @@ def client_card(session: Session, viewer: Viewer, client_id: int, *, now: dateti
         tags=[t for t in client.tags.split(",") if t],
         mine=client.rm_id == viewer.staff_id,
     )
+
+
+def view_card(session: Session, viewer: Viewer, client_id: int, *, now: datetime, settings) -> ClientCard | None:  # noqa: ANN001
+    """The card, with the view written to the audit log (also when it was refused)."""
+    card = client_card(session, viewer, client_id, now=now, settings=settings)
+    audit.record(
+        session, action="view_card" if card else "view_card_refused", now=now, staff_id=viewer.staff_id, target=str(client_id)
+    )
+    return card
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    at: datetime
+    kind: str
+    note: str
+    by: str
+    next_date: date | None
+
+
+def recent_contacts(session: Session, viewer: Viewer, client_id: int, limit: int = 8) -> tuple[str, list[ContactLine]] | None:
+    """The client's name and newest contacts, or None when the viewer may not see the client."""
+    name = session.exec(select(Client.name).where(Client.id == client_id, visible_clients(viewer))).first()
+    if name is None:
+        return None
+    rows = session.exec(
+        select(Interaction, Staff.name)
+        .join(Staff, Staff.id == Interaction.staff_id)
+        .where(Interaction.client_id == client_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    ).all()
+    return name, [ContactLine(i.occurred_at, i.kind, i.note, by, i.next_date) for i, by in rows]
+
+
+def recent_movements(session: Session, viewer: Viewer, client_id: int, *, now: datetime, days: int = 90, limit: int = 10) -> tuple[str, list[Movement]] | None:
+    """The client's name and newest transactions of the last `days`, largest first within a day."""
+    name = session.exec(select(Client.name).where(Client.id == client_id, visible_clients(viewer))).first()
+    if name is None:
+        return None
+    rows = session.exec(
+        select(Transaction)
+        .where(Transaction.client_id == client_id, Transaction.occurred_at >= now - timedelta(days=days))
+        .order_by(Transaction.occurred_at.desc())
+        .limit(limit)
+    ).all()
+    return name, [Movement(t.occurred_at, t.amount, t.direction, t.other_bank, t.counterparty_bank, t.channel) for t in rows]

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from domain.access import Viewer, can_see_client
+from domain.access import Viewer, can_see_client, visible_clients
 from domain.errors import DomainError
 from domain.models import Client, Interaction, Source
 
@@ -214,12 +214,12 @@ def log_contact(
     return LoggedContact(interaction.id or 0, client_id, client.name, kind, now, follow_up)
 
 
-def undo_contact(session: Session, viewer: Viewer, interaction_id: int, *, now: datetime) -> str:
+def undo_contact(session: Session, viewer: Viewer, interaction_id: int, *, now: datetime, window: timedelta = UNDO_WINDOW) -> str:
     """Delete a contact the viewer logged in the bot within the undo window; returns the client's name."""
     interaction = session.get(Interaction, interaction_id)
     if interaction is None or interaction.staff_id != viewer.staff_id or interaction.source != Source.bot:
         raise UndoRefused("gone")
-    if interaction.created_at is None or now - interaction.created_at > UNDO_WINDOW:
+    if interaction.created_at is None or now - interaction.created_at > window:
         raise UndoRefused("too_late")
     client = session.get(Client, interaction.client_id)
     assert client is not None
@@ -242,3 +242,20 @@ def recompute_contact_fields(session: Session, client: Client) -> None:
     client.next_follow_up = newest.next_date if newest else None
     session.add(client)
     session.flush()
+
+
+def set_follow_up(session: Session, viewer: Viewer, client_id: int, follow_up: date | None, *, now: datetime) -> str:
+    """Set (or clear) the client's next follow-up without logging a contact; returns the client's name."""
+    if not can_see_client(session, viewer, client_id):
+        raise ClientNotVisible(str(client_id))
+    client = session.get(Client, client_id)
+    assert client is not None
+    client.next_follow_up = follow_up
+    client.updated_at = now
+    session.add(client)
+    session.flush()
+    return client.name
+
+
+def client_name_if_visible(session: Session, viewer: Viewer, client_id: int) -> str | None:
+    return session.exec(select(Client.name).where(Client.id == client_id, visible_clients(viewer))).first()

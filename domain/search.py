@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, case, func, or_
 from sqlmodel import Session, select
 
+from domain import audit
 from domain.access import Viewer, visible_clients
 from domain.models import Client
 from domain.rules import Tier
@@ -130,3 +132,12 @@ def search_clients(session: Session, viewer: Viewer, query: ParsedQuery, page: i
     total = session.exec(select(func.count()).select_from(capped)).one()
     hits = [ClientHit(*row[:6], mine=bool(row[6])) for row in rows]
     return SearchPage(query=query, hits=hits, page=page, total=total)
+
+
+def find_clients(session: Session, viewer: Viewer, query: ParsedQuery, page: int, *, now: datetime) -> SearchPage:
+    """A search, written to the audit log: auditors must be able to see who looked for whom."""
+    result = search_clients(session, viewer, query, page)
+    audit.record(
+        session, action="search", now=now, staff_id=viewer.staff_id, target=query.kind, detail=f"{query.text} hits={result.total}"
+    )
+    return result

@@ -1,0 +1,92 @@
+"""What every handler reaches through `context`: settings, database, renderer, clock.
+
+Database work runs in a worker thread with one session per call (the event loop never blocks),
+committed when the domain function returns, rolled back if it raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.bootstrap import Database
+from bot.config import Settings
+from domain.access import Viewer
+from domain.db import unit_of_work
+from handlers.render import Renderer
+
+T = TypeVar("T")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    renderer: Renderer
+    clock: Callable[[], datetime] = field(default=system_clock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def zone(self, viewer: Viewer | None = None) -> ZoneInfo:
+        return ZoneInfo((viewer.time_zone if viewer else None) or self.settings.schedule.time_zone)
+
+    def today(self, viewer: Viewer | None = None) -> date:
+        return self.now().astimezone(self.zone(viewer)).date()
+
+    async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `work(session, *args, **kwargs)` in a worker thread inside one unit of work."""
+
+        def in_session() -> T:
+            with unit_of_work(self.database.sessions) as session:
+                return work(session, *args, **kwargs)
+
+        return await asyncio.to_thread(in_session)
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """The handlers' context: `context.services` and, after the sign-in gate, `context.viewer`."""
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    @property
+    def viewer(self) -> Viewer:
+        viewer = getattr(self, "_viewer", None)
+        if viewer is None:
+            raise RuntimeError("handler ran without the sign-in gate")
+        return viewer
+
+    @viewer.setter
+    def viewer(self, value: Viewer) -> None:
+        self._viewer = value
+
+    @property
+    def locale(self) -> str:
+        return getattr(self, "_locale", self.services.settings.display.locale)
+
+    @locale.setter
+    def locale(self, value: str) -> None:
+        self._locale = value
+
+    def render(self, name: str, **data: object) -> str:
+        return self.services.renderer.render(self.locale, name, **data)
+
+    def plain(self, name: str, **data: object) -> str:
+        """A template rendered as plain text (callback answers and alerts are not HTML)."""
+        return html.unescape(self.render(name, **data))[:200]
+
+    def label(self, name: str, *args: object, **kwargs: object) -> str:
+        return self.services.renderer.label(self.locale, name, *args, **kwargs)
