@@ -81,12 +81,12 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def locale(self, value: str) -> None:
         self._locale = value
 
-    def render(self, name: str, **data: object) -> str:
-        return self.services.renderer.render(self.locale, name, **data)
+    def render(self, template: str, /, **data: object) -> str:
+        return self.services.renderer.render(self.locale, template, **data)
 
-    def plain(self, name: str, **data: object) -> str:
+    def plain(self, template: str, /, **data: object) -> str:
         """A template rendered as plain text (callback answers and alerts are not HTML)."""
-        return html.unescape(self.render(name, **data))[:200]
+        return html.unescape(self.render(template, **data))[:200]
 
-    def label(self, name: str, *args: object, **kwargs: object) -> str:
+    def label(self, name: str, /, *args: object, **kwargs: object) -> str:
         return self.services.renderer.label(self.locale, name, *args, **kwargs)

@@ -25,7 +25,13 @@ def pager(context: BotContext, page: int, pages: int, data_for_page) -> list[Inl
     return row
 
 
-def search_results(context: BotContext, result: SearchPage) -> InlineKeyboardMarkup:
+def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    """None for no buttons: Telegram refuses an empty inline keyboard."""
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def search_results(context: BotContext, result: SearchPage) -> InlineKeyboardMarkup | None:
     rows = [
         [button(context.label("client_button", hit=hit), cb.encode(cb.CARD, hit.id))] for hit in result.hits
     ]
@@ -36,10 +42,8 @@ def search_results(context: BotContext, result: SearchPage) -> InlineKeyboardMar
             return cb.encode(cb.SEARCH, page, query.kind, query.text)
         return cb.encode(cb.SEARCH, page, "last")
 
-    nav = pager(context, result.page, result.pages, page_data)
-    if nav:
-        rows.append(nav)
-    return InlineKeyboardMarkup(rows)
+    rows.append(pager(context, result.page, result.pages, page_data))
+    return markup(rows)
 
 
 def card(context: BotContext, client_id: int, *, back: bool) -> InlineKeyboardMarkup:

@@ -106,13 +106,13 @@ class Renderer:
 
         return when
 
-    def label(self, locale: str, name: str, *args: object, **kwargs: object) -> str:
+    def label(self, locale: str, name: str, /, *args: object, **kwargs: object) -> str:
         """Plain text (a button label) from a macro in `<locale>/labels.j2`."""
         module = self._environments[locale].get_template("labels.j2").module
         return html.unescape(str(getattr(module, name)(*args, **kwargs))).strip()
 
-    def render(self, locale: str, name: str, **data: object) -> str:
-        text = self._environments[locale].get_template(f"{name}.j2").render(**data).strip()
+    def render(self, locale: str, template: str, /, **data: object) -> str:
+        text = self._environments[locale].get_template(f"{template}.j2").render(**data).strip()
         if len(text) > TELEGRAM_LIMIT:
-            raise ValueError(f"template {name} rendered {len(text)} characters, over Telegram's limit")
+            raise ValueError(f"template {template} rendered {len(text)} characters, over Telegram's limit")
         return text
