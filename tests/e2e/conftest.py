@@ -180,6 +180,21 @@ class Chat:
         return answer.text or ""
 
 
+class Clock:
+    """The bot's clock in tests: starts at NOW, moved on by the test."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
 @dataclass
 class BankBot:
     emulator: Emulator
@@ -187,6 +202,7 @@ class BankBot:
     database: Database
     settings: Settings
     bank: object
+    clock: Clock
 
     def chat(self, employee_no: str, *, language: str | None = None) -> Chat:
         user_id, name, default_language = PEOPLE[employee_no]
@@ -225,7 +241,8 @@ def bot_config() -> dict:
 async def bankbot(emulator, run_bot, database, settings, bank, bot_config) -> BankBot:
     """rmbot's own Application, built by the composition root, polling the emulator."""
     configured = bot_settings(settings, emulator, **bot_config)
-    application = build_application(configured, database, token=emulator.token, clock=lambda: NOW)
+    clock = Clock()
+    application = build_application(configured, database, token=emulator.token, clock=clock)
     await run_bot(application=application)
     await emulator.wait_until_idle()
-    return BankBot(emulator, application, database, configured, bank)
+    return BankBot(emulator, application, database, configured, bank, clock)
