@@ -35,6 +35,7 @@ class DatabaseSettings(_Section):
 
 class TelegramSettings(_Section):
     token: str = ""
+    bot_username: str = ""
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
     mode: Literal["polling", "webhook"] = "polling"
