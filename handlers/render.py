@@ -66,6 +66,27 @@ def aum_band(value: Decimal, locale: str, bands: Sequence[Decimal]) -> str:
     return f"≥ {money(lower, locale)}"
 
 
+_LUNAR_MONTHS = "正二三四五六七八九十冬腊"
+_DIGITS = "一二三四五六七八九十"
+
+
+def lunar_date(month: int, day: int, leap: bool, locale: str) -> str:
+    """农历 `闰六月初一` / `十月二十`; in English `leap month 6, day 1`."""
+    if locale != "zh_CN":
+        return f"{'leap ' if leap else ''}month {month}, day {day}"
+    if day <= 10:
+        day_text = "初" + _DIGITS[day - 1]
+    elif day < 20:
+        day_text = "十" + _DIGITS[day - 11]
+    elif day == 20:
+        day_text = "二十"
+    elif day < 30:
+        day_text = "廿" + _DIGITS[day - 21]
+    else:
+        day_text = "三十"
+    return f"{'闰' if leap else ''}{_LUNAR_MONTHS[month - 1]}月{day_text}"
+
+
 class Renderer:
     """Renders `<locale>/<name>.j2`; each locale has its own environment with its own filters."""
 
@@ -90,6 +111,7 @@ class Renderer:
             weekday=lambda d: format_skeleton("MMMdE", d, locale=locale) if d else "—",
             fulldate=lambda d: format_date(d, "medium", locale=locale) if d else "—",
             when=self._when_filter(locale),
+            lunar=lambda b: lunar_date(b.lunar_month, b.lunar_day, b.lunar_leap, locale),
             clip=lambda text, n=120: text if len(text) <= n else text[: n - 1] + "…",
         )
         env.globals["locale"] = locale
