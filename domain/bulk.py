@@ -69,9 +69,6 @@ INTERACTION = TableSpec(
     keep=("created_at",),
 )
 
-_SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"
-
-
 @dataclass(frozen=True)
 class Natives:
     """How Python values become what the database driver stores for our column types."""
@@ -85,7 +82,7 @@ class Natives:
         if name == "sqlite":
             return cls(
                 date=lambda d: None if d is None else d.isoformat(),
-                instant=lambda t: None if t is None else t.strftime(_SQLITE_INSTANT),
+                instant=lambda t: None if t is None else t.isoformat(" ", "microseconds"),  # as SQLAlchemy stores it
                 boolean=int,
             )
         return cls(date=lambda d: d, instant=lambda t: t, boolean=bool)
@@ -115,18 +112,31 @@ def _changed(spec: TableSpec, excluded: str) -> str:
     return f"({mine}) IS DISTINCT FROM ({theirs})"
 
 
+_stage_names = itertools.count()
+
+
 def _write_sqlite(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
+    """Stage the rows in a temporary table, then upsert them in one `INSERT … SELECT`.
+
+    Over twice as fast as an `executemany` of the upsert itself, for which SQLite seeks every
+    index afresh on each row.
+    """
+    columns = ", ".join(spec.columns)
     placeholders = ", ".join("?" for _ in spec.columns)
-    sql = f"INSERT INTO {spec.table} ({', '.join(spec.columns)}) VALUES ({placeholders}) {_conflict_clause(spec, 'excluded')}"
+    stage = f"_stage_{spec.table}_{next(_stage_names)}"
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.executemany(sql, rows)
-        return max(cursor.rowcount, 0)
+        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {spec.table} WHERE 0")
+        cursor.executemany(f"INSERT INTO {stage} ({columns}) VALUES ({placeholders})", rows)
+        cursor.execute(
+            f"INSERT INTO {spec.table} ({columns}) SELECT {columns} FROM {stage} WHERE true "
+            f"{_conflict_clause(spec, 'excluded')}"
+        )
+        written = max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {stage}")
+        return written
     finally:
         cursor.close()
-
-
-_stage_names = itertools.count()
 
 
 def _write_postgresql(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
