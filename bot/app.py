@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Callable
 from datetime import datetime
@@ -18,8 +17,6 @@ from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, on_error
 from handlers.context import BotContext, Services, system_clock
 from handlers.render import LOCALES, Renderer
-
-log = logging.getLogger(__name__)
 
 COMMANDS = ("today", "due", "birthdays", "moves", "mine", "find", "log", "settings", "help", "cancel")
 

@@ -74,6 +74,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         self._viewer = value
 
     @property
+    def signed_in(self) -> bool:
+        return getattr(self, "_viewer", None) is not None
+
+    @property
     def locale(self) -> str:
         return getattr(self, "_locale", self.services.settings.display.locale)
 

@@ -7,7 +7,7 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import callbacks as cb
 from handlers.context import BotContext
@@ -29,6 +29,10 @@ async def on_text(update: Update, context: BotContext) -> None:
 async def unknown_command(update: Update, context: BotContext) -> None:
     command = (update.effective_message.text or "").split()[0][:32]
     await update.effective_message.reply_text(context.render("unknown_command", command=command))
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    await update.effective_message.reply_text(context.render("nothing_to_cancel"))
 
 
 async def other_message(update: Update, context: BotContext) -> None:
@@ -60,6 +64,7 @@ async def on_error(update: object, context: BotContext) -> None:
 def handlers() -> list[tuple[BaseHandler, int]]:
     return [
         (MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), 0),
+        (CommandHandler("cancel", nothing_to_cancel), 0),
         (MessageHandler(filters.COMMAND, unknown_command), 0),
         (MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, other_message), 0),
         (CallbackQueryHandler(stale_button), 0),

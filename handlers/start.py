@@ -20,7 +20,7 @@ def _link(session, code: str, user_id: int, now):  # noqa: ANN001, ANN202
 async def start(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    if context.args and getattr(context, "_viewer", None) is None:
+    if context.args and not context.signed_in:
         try:
             context.viewer = await context.services.run(_link, context.args[0], user.id, context.services.now())
         except InviteRefused as refused:
