@@ -10,6 +10,8 @@ from bench import DOCS, ROOT, Context, write_sections
 
 BENCHMARKS = {
     "sample": "bench.sample_bench",
+    "chat": "bench.chat_bench",
+    "import": "bench.import_bench",
 }
 """Name → module, in the order they run and appear in docs/benchmarks.md; add import and search here."""
 

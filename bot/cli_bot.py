@@ -8,17 +8,17 @@ from typing import Annotated
 
 import typer
 
-from bot.app import build_application
 from bot.cli_common import app, console, database, fail, settings
 from bot.config import ConfigError, require_token
-from bot.runner import run_forever, transport
-from domain.db import unit_of_work
-from domain.invites import InviteRefused, create_invite
 
 
 @app.command()
 def run() -> None:
     """Run the bot: long polling, or a webhook when [telegram] mode = "webhook"."""
+    # Telegram and Jinja take a second to load: only this command needs them.
+    from bot.app import build_application
+    from bot.runner import run_forever, transport
+
     configured = settings()
     try:
         token = require_token(configured)
@@ -37,6 +37,9 @@ def invite(
     bot_username: Annotated[str, typer.Option(help="The bot's @username for the link (default: [telegram] bot_username).")] = "",
 ) -> None:
     """Create a one-time sign-in link for a staff member (it expires after [invites] ttl_hours)."""
+    from domain.db import unit_of_work
+    from domain.invites import InviteRefused, create_invite
+
     configured = settings()
     with database() as opened:
         try:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -20,10 +19,11 @@ from rich.table import Table
 from sqlalchemy import Engine, make_url
 
 from bot.cli_common import app, console, database, fail, settings
-from bot.demo import PERSONAS, chat_in_terminal
 from bot.config import CORPORATE_CLASSES, Settings
-from domain.sample import BankNotEmpty, SampleReport, bank_counts, build_sample_bank
-from domain.summary import BankSummary, bank_summary
+
+if TYPE_CHECKING:
+    from domain.sample import SampleReport
+    from domain.summary import BankSummary
 
 DEMO_CLIENTS = 10_000
 DEMO_SEED = 7
@@ -72,6 +72,11 @@ def demo(
     chat: Annotated[bool, typer.Option("--chat/--no-chat", help="Open the terminal chat after the summary.")] = True,
 ) -> None:
     """The offline demo: a sample bank (built if absent), its summary, then a chat with the real bot on the local emulator."""
+    # Telegram, aiohttp, numpy: loaded by the commands that use them, not by every `rmbot` start.
+    from bot.demo import PERSONAS, chat_in_terminal
+    from domain.sample import bank_counts
+    from domain.summary import bank_summary
+
     if persona not in PERSONAS:
         raise fail(f"--as must be one of {', '.join(PERSONAS)}, not {persona!r}")
     config = settings()
@@ -98,6 +103,8 @@ def demo(
 @app.command("summary")
 def summary(today: TodayOption = None) -> None:
     """Print the bank at a glance: organisation, tiers, history, today's reminders, demo personas."""
+    from domain.summary import bank_summary
+
     config = settings()
     day = _today(today, config)
     with database() as opened, opened.engine.connect() as connection:
@@ -105,6 +112,8 @@ def summary(today: TodayOption = None) -> None:
 
 
 def _build(engine: Engine, config: Settings, *, clients: int, seed: int, today: date, replace: bool) -> SampleReport:
+    from domain.sample import BankNotEmpty, build_sample_bank
+
     with Progress(
         TextColumn("building the sample bank"),
         BarColumn(),

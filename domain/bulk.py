@@ -2,7 +2,7 @@
 
 Callers hand over rows of database-native values (money in fen, instants as naive UTC, see
 `Natives`) that have already passed validation; this module only writes them, as fast as each
-database allows: `executemany` of an `INSERT … ON CONFLICT` on SQLite, `COPY` into a temporary
+database allows: multi-row `INSERT … VALUES … ON CONFLICT` on SQLite, `COPY` into a temporary
 table and one `INSERT … SELECT … ON CONFLICT` on PostgreSQL. A row whose values equal what is
 stored is not rewritten, so importing the same file twice changes nothing.
 """
@@ -10,6 +10,7 @@ stored is not rewritten, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -113,39 +114,48 @@ def _changed(spec: TableSpec, excluded: str) -> str:
 
 
 _stage_names = itertools.count()
+SQLITE_VARIABLES = 32_766
+"""Bound parameters per statement at most: SQLite's default limit since 3.32 (`getlimit` tells a build's own)."""
 
 
 def _write_sqlite(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
-    """Stage the rows in a temporary table, then upsert them in one `INSERT … SELECT`.
+    """Upsert the rows with multi-row `INSERT … VALUES (…), (…) … ON CONFLICT`, thousands a statement.
 
-    Over twice as fast as an `executemany` of the upsert itself, for which SQLite seeks every
-    index afresh on each row.
+    About half the time of staging them in a temporary table first (no table to create, fill
+    row by row and drop), and unlike an `executemany` of a one-row upsert, SQLite does not seek
+    every index afresh for each row.
     """
-    columns = ", ".join(spec.columns)
-    placeholders = ", ".join("?" for _ in spec.columns)
-    stage = f"_stage_{spec.table}_{next(_stage_names)}"
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    width = len(spec.columns)
+    per_statement = max(1, min(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), SQLITE_VARIABLES) // width)
+    head = f"INSERT INTO {spec.table} ({', '.join(spec.columns)}) VALUES "
+    tail = f" {_conflict_clause(spec, 'excluded')}"
+    row = "(" + ", ".join("?" * width) + ")"
+    written = 0
+    cursor = driver.cursor()
     try:
-        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {spec.table} WHERE 0")
-        cursor.executemany(f"INSERT INTO {stage} ({columns}) VALUES ({placeholders})", rows)
-        cursor.execute(
-            f"INSERT INTO {spec.table} ({columns}) SELECT {columns} FROM {stage} WHERE true "
-            f"{_conflict_clause(spec, 'excluded')}"
-        )
-        written = max(cursor.rowcount, 0)
-        cursor.execute(f"DROP TABLE {stage}")
-        return written
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            cursor.execute(head + ", ".join([row] * len(batch)) + tail, list(itertools.chain.from_iterable(batch)))
+            written += max(cursor.rowcount, 0)
     finally:
         cursor.close()
+    return written
 
 
 def _write_postgresql(connection: Connection, spec: TableSpec, rows: Sequence[tuple]) -> int:
+    """`COPY` the rows (binary) into a temporary table, then upsert them in one `INSERT … SELECT`."""
     columns = ", ".join(spec.columns)
     stage = f"_stage_{spec.table}_{next(_stage_names)}"
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {spec.table} WITH NO DATA")
-        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        cursor.execute(
+            "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 ORDER BY attnum", (stage,)
+        )
+        types = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)  # binary: a third of the time of text, which formats every value
             for row in rows:
                 copy.write_row(row)
         cursor.execute(

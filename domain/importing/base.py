@@ -261,10 +261,15 @@ class ChunkLoader:
 
     def _new_keys(self, keys: list[Any], chunk: list[Row]) -> bool:
         """Record the chunk's keys if none repeats (in the chunk or earlier in the file)."""
-        lines = dict(zip(keys, (row[0] for row in chunk)))
-        if len(lines) != len(keys) or not self.seen.keys().isdisjoint(lines):
+        seen = self.seen
+        if not seen.keys().isdisjoint(keys):
             return False
-        self.seen.update(lines)
+        before = len(seen)
+        seen.update(zip(keys, (row[0] for row in chunk)))
+        if len(seen) != before + len(keys):  # a key repeats within the chunk: forget the chunk's keys
+            for key in keys:
+                seen.pop(key, None)
+            return False
         return True
 
     def _load_rows(self, parsed: list[tuple[Row, Any]], rejects: list[tuple[Row, Reject]]) -> Outcome:

@@ -29,10 +29,11 @@ from domain.importing.columns import (
 from domain.importing.parsing import (
     choice,
     flag,
+    instant_in,
+    money,
     parse_bool,
     parse_date,
     parse_fen,
-    parse_instant,
     parse_int,
     parse_lunar_birthday,
     parse_phone,
@@ -49,7 +50,6 @@ from domain.models import (
     Transaction,
     Unit,
 )
-from domain.names import name_pinyin
 from domain.rules import (
     CardLevel,
     ContactClass,
@@ -190,6 +190,10 @@ class ClientLoader(ChunkLoader):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
+        # pypinyin's dictionaries take 0.3 s to load: only files of clients need them.
+        from domain.names import name_pinyin
+
+        self.name_pinyin = name_pinyin
         self.staff = Lookup(context, "staff", "employee_no", "id, unit_id")
         self.units = Lookup(context, "unit", "code")
         self.present = frozenset(c.name for c in self.columns if c.name in context.columns)
@@ -248,7 +252,7 @@ class ClientLoader(ChunkLoader):
             row["kind"] = given["kind"] or ClientKind.personal.value
         personal = row["kind"] == ClientKind.personal
         row["name"] = given["name"]
-        row["name_pinyin"], row["name_initials"] = name_pinyin(given["name"], personal=personal)
+        row["name_pinyin"], row["name_initials"] = self.name_pinyin(given["name"], personal=personal)
         self._people_and_unit(row, given)
         self._dates(row, given)
         for name in ("id_number", "gender", "value_class", "corp_size", "corp_contribution", "industry", "total_assets", "registered_capital"):
@@ -389,8 +393,8 @@ class TransactionLoader(ChunkLoader):
         return {
             "external_id": text_of(_length(Transaction, "external_id")),
             "client_no": CLIENT_NO_TEXT,
-            "time": partial(parse_instant, zone=self.context.zone),
-            "amount": partial(parse_fen, negative=True),
+            "time": instant_in(self.context.zone),
+            "amount": money(negative=True),
             "direction": choice(DIRECTIONS, "direction"),
             "channel": text_of(_length(Transaction, "channel")),
             "counterparty_bank": text_of(_length(Transaction, "counterparty_bank")),
@@ -480,7 +484,7 @@ class InteractionLoader(ChunkLoader):
             "external_id": text_of(64),
             "client_no": CLIENT_NO_TEXT,
             "employee_no": EMPLOYEE_NO_TEXT,
-            "time": partial(parse_instant, zone=self.context.zone),
+            "time": instant_in(self.context.zone),
             "kind": choice(INTERACTION_KINDS, "kind of contact"),
             "participants": str,
             "note": str,

@@ -48,6 +48,29 @@ def parse_fen(text: str, *, negative: bool = False) -> int:
     return fen
 
 
+_AMOUNTS = re.compile(r"(?:[0-9]{1,15}\.[0-9]{2}\n)*[0-9]{1,15}\.[0-9]{2}")
+_SIGNED_AMOUNTS = re.compile(r"(?:-?[0-9]{1,15}\.[0-9]{2}\n)*-?[0-9]{1,15}\.[0-9]{2}")
+
+
+class money:
+    """`parse_fen` as a column parser: a column written `1234.50` throughout is checked by one match."""
+
+    def __init__(self, *, negative: bool = False) -> None:
+        self.negative = negative
+        self.plain = _SIGNED_AMOUNTS if negative else _AMOUNTS
+
+    def __call__(self, text: str) -> int:
+        return parse_fen(text, negative=self.negative)
+
+    def column(self, cells: list[str]) -> list[int]:
+        joined = "\n".join(cells)
+        if self.plain.fullmatch(joined):
+            fen = list(map(int, joined.replace(".", "").split("\n")))
+            if len(fen) == len(cells):  # else some cell held a line break
+                return fen
+        return list(map(self, cells))
+
+
 def _parse_fen_slowly(text: str) -> int:
     cleaned = text.translate(_MONEY_NOISE)
     if cleaned.startswith("(") and cleaned.endswith(")"):
@@ -142,6 +165,24 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
         return moment.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
         raise Invalid(f"{text!r} is out of the range of dates") from None
+
+
+class instant_in:
+    """`parse_instant` in `zone` as a column parser: ISO 8601 cells are read without a call each."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+
+    def __call__(self, text: str) -> datetime:
+        return parse_instant(text, self.zone)
+
+    def column(self, cells: list[str]) -> list[datetime]:
+        try:
+            moments = list(map(datetime.fromisoformat, cells))
+            offset = self.zone.utcoffset
+            return [m - offset(m) if m.tzinfo is None else m.astimezone(UTC).replace(tzinfo=None) for m in moments]
+        except (ValueError, OverflowError):
+            return list(map(self, cells))
 
 
 def _parse_instant_slowly(text: str) -> datetime:

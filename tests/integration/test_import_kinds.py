@@ -336,6 +336,17 @@ def test_duplicate_keys_are_found_across_chunks(engine, bank, tmp_path, database
     assert (report.rows_read, report.written) == (6, 5)
 
 
+def test_a_key_repeated_within_a_chunk_is_still_found_again_in_later_chunks(engine, bank, tmp_path, database_url):
+    settings = Settings.model_validate({"database": {"url": database_url}, "imports": {"chunk_rows": 3}})
+    rows = [(f"T{i}", "C000000001", f"2026-11-19 10:0{n}", "1") for n, i in enumerate((1, 2, 1, 2, 3))]
+    report = run(engine, settings, "transactions", write_csv(tmp_path / "tx.csv", ["external_id", "client_no", "time", "amount"], rows), skip_invalid=True)
+    assert rejected(report) == [
+        "line 4, column external_id: T1 is already on line 2",
+        "line 5, column external_id: T2 is already on line 3",
+    ]
+    assert (report.rows_read, report.written) == (5, 3)
+
+
 def test_interactions_without_a_record_number_are_keyed_by_a_digest_so_a_reimport_changes_nothing(engine, settings, bank, tmp_path, session):
     path = write_csv(tmp_path / "contacts.csv", ["客户号", "工号", "时间", "方式", "内容", "费用", "下次跟进日期"], [
         ("C000000001", "E00004", "2026-11-18 10:00", "拜访", "了解资金安排", "120.5", "2026-12-10"),

@@ -24,6 +24,8 @@ from domain.importing.kinds import (
 from domain.importing.parsing import (
     Invalid,
     choice,
+    instant_in,
+    money,
     parse_bool,
     parse_date,
     parse_fen,
@@ -300,3 +302,38 @@ def test_null_markers_of_database_and_spreadsheet_exports_are_empty_cells():
     assert parser.parse_chunk([row, ["T2", "C1", "2026-11-19 10:00", "1", "#N/A"]])[5] == [None, None]
     assert parser.parse(["T1", "C1", "2026-11-19 10:00", "N/A", "x"])[1] == [Problem("amount", "empty, but this column is required")]
     assert parser.parse(row)[0][5] is None
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["1234.56", "0.01", "999999999999999.99", "-12.30"],
+        ["1234.56", "1,234.50", "12", "-0.50", "(3.00)"],
+    ],
+)
+def test_a_column_of_amounts_reads_as_each_cell_would(cells):
+    assert money(negative=True).column(cells) == [parse_fen(cell, negative=True) for cell in cells]
+
+
+def test_a_column_of_amounts_refuses_what_a_cell_would_refuse():
+    with pytest.raises(Invalid):
+        money().column(["1.00", "-2.00"])
+    with pytest.raises(Invalid):
+        money().column(["1.00", "12.30\n45.60"])
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["2026-02-03 09:30:15", "2026-02-03 10:00:00", "2026-07-15 12:00:00"],
+        ["2026-02-03 09:30", "2026/2/3 9:30", "2026-02-03T01:30:00Z", "2026-02-03 09:30:00-05:00"],
+    ],
+)
+@pytest.mark.parametrize("zone", [SHANGHAI, ZoneInfo("America/New_York")])
+def test_a_column_of_times_reads_as_each_cell_would(cells, zone):
+    assert instant_in(zone).column(cells) == [parse_instant(cell, zone) for cell in cells]
+
+
+def test_a_column_of_times_refuses_what_a_cell_would_refuse():
+    with pytest.raises(Invalid):
+        instant_in(SHANGHAI).column(["2026-02-03 09:30", "2026-02-30 10:00"])
