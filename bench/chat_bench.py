@@ -23,7 +23,7 @@ import resource
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -46,6 +46,7 @@ from bot.bootstrap import Database
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.emulator.control import WaitTimeout
+from bot.emulator.serving import serving
 
 NAME = "chat"
 TITLE = "search and card latency, throughput through the emulator"
@@ -411,32 +412,6 @@ def _error_text(settings: Settings) -> str:
 # --- over HTTP ---------------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def _serving(emulator: Emulator, application: Application) -> AsyncIterator[None]:
-    """Poll the emulator as `rmbot run` would (post_init included); stop cleanly whatever happens."""
-    probe = application.update_queue.join
-    await application.initialize()
-    try:
-        if application.post_init:
-            await application.post_init(application)
-        await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=10)
-        emulator.add_idle_probe(probe)
-        yield
-    finally:
-        with contextlib.suppress(ValueError):
-            emulator.remove_idle_probe(probe)
-        if application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
-
-
 @dataclass(frozen=True)
 class Throughput:
     label: str
@@ -468,7 +443,7 @@ async def _throughput(label: str, make_application: Callable, texts: dict[int, l
         users = [emulator.create_user(user_id=user_id, first_name=f"RM {user_id}", language_code="zh-hans") for user_id in texts]
         application = make_application(emulator)
         try:
-            async with _serving(emulator, application):
+            async with serving(emulator, application):
                 await emulator.wait_until_idle(ROUND_TIMEOUT)
                 bad_replies, done = 0, 0
                 cpu, started = _cpu_seconds(), time.perf_counter()

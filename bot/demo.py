@@ -8,6 +8,7 @@ are saved to files. Nothing here knows more of the bot than Telegram would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from bot.bootstrap import Database
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.emulator.control import WaitTimeout
+from bot.emulator.serving import serving
 from bot.emulator.state import MessageView
 
 PERSONAS = {  # --as → (employee number, Telegram id) of the sample bank's demo staff
@@ -127,17 +129,13 @@ async def chat_in_terminal(
     files: Path = Path("demo-output"),
 ) -> None:
     employee_no, telegram_id = PERSONAS[persona]
-    async with Emulator() as emulator:
+    async with Emulator() as emulator, contextlib.AsyncExitStack() as stack:
         configured = settings.model_copy(
             update={"telegram": settings.telegram.model_copy(
                 update={"base_url": emulator.base_url, "base_file_url": emulator.base_file_url})}
         )
         application = build_application(configured, database, token=emulator.token)
-        await application.initialize()
-        await application.post_init(application)
-        await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=10)
-        emulator.add_idle_probe(application.update_queue.join)
+        await stack.enter_async_context(serving(emulator, application))
         language = "zh-hans" if settings.display.locale == "zh_CN" else "en"
         user = emulator.create_user(user_id=telegram_id, first_name=f"demo {persona}", language_code=language)
         chat = TerminalChat(emulator, user, console, files, [])
@@ -145,18 +143,13 @@ async def chat_in_terminal(
             f"\n[bold]Chatting with rmbot as {persona} ({employee_no})[/]. Type a client's name (e.g. 张, zhang, zs), "
             "a command (/help, /today, /due, /log …), or a button's number. /quit to leave.\n"
         )
-        try:
-            await chat.act("/start")
-            while True:
-                try:
-                    typed = (await asyncio.to_thread(read_line, "you › ")).strip()
-                except EOFError:
-                    break
-                if typed in QUIT:
-                    break
-                if typed:
-                    await chat.act(typed)
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
+        await chat.act("/start")
+        while True:
+            try:
+                typed = (await asyncio.to_thread(read_line, "you › ")).strip()
+            except EOFError:
+                break
+            if typed in QUIT:
+                break
+            if typed:
+                await chat.act(typed)

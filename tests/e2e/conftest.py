@@ -16,6 +16,7 @@ import pytest
 from telegram.ext import Application, ApplicationBuilder, BaseHandler
 
 from bot.emulator import Emulator
+from bot.emulator.serving import Webhook, serving
 
 
 def free_port() -> int:
@@ -27,58 +28,6 @@ def free_port() -> int:
 def application_builder(emulator: Emulator) -> ApplicationBuilder:
     """An ApplicationBuilder already pointed at the emulator; add handlers or settings and build."""
     return ApplicationBuilder().token(emulator.token).base_url(emulator.base_url).base_file_url(emulator.base_file_url)
-
-
-@dataclass(frozen=True)
-class Webhook:
-    port: int
-    secret_token: str
-    url_path: str = "telegram"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{self.url_path}"
-
-
-@contextlib.asynccontextmanager
-async def serving(
-    emulator: Emulator, application: Application, *, webhook: Webhook | None = None
-) -> AsyncIterator[Application]:
-    """Run `application` against the emulator (polling, or webhook) and stop it cleanly afterwards.
-
-    PTB's update queue is registered as an idle probe, so `emulator.wait_until_idle()` also
-    waits until every fetched update has gone through the handlers.
-    """
-    probe = application.update_queue.join
-    await application.initialize()
-    if application.post_init:  # as Application.run_polling/run_webhook do
-        await application.post_init(application)
-    try:
-        await application.start()
-        if webhook is None:
-            await application.updater.start_polling(poll_interval=0, timeout=10)
-        else:
-            await application.updater.start_webhook(
-                listen="127.0.0.1",
-                port=webhook.port,
-                url_path=webhook.url_path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret_token,
-            )
-        emulator.add_idle_probe(probe)
-        yield application
-    finally:
-        with contextlib.suppress(ValueError):
-            emulator.remove_idle_probe(probe)
-        if application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
 
 
 RunBot = Callable[..., Awaitable[Application]]
