@@ -42,7 +42,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bench import Context, Section, machine_table, measure
 from bench.sample_bench import CLIENTS, SEED
-from bot.bootstrap import Database
+from bot.bootstrap import Database, open_database
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.emulator.control import WaitTimeout
@@ -547,11 +547,11 @@ async def _measure(path: Path, clients: int) -> Report:
         except sqlite3.OperationalError as error:
             raise BenchFailed(f"could not link RMs to Telegram ids in {path}: {error}") from None
         audit_before = bank.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-        engine = db.make_engine(settings.database.url, busy_timeout_ms=settings.database.sqlite_busy_timeout_ms)
+        database = open_database(settings, upgrade=False)
+        engine = database.engine
         try:
             if db.current_revision(engine) != db.head_revision():
-                raise BenchFailed(f"{path} is not at the newest schema; rebuild it (python -m bench --only sample)")
-            database = Database(engine=engine, sessions=db.session_factory(engine))
+                raise BenchFailed(f"{path} is not at the newest schema: run `rmbot --config {path.with_suffix('.toml')} db upgrade`")
             print("in process: searches and cards, one update at a time", flush=True)
             latency = await _latency(database, settings, bank, clients)
             for timings in latency:

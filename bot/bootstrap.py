@@ -26,6 +26,8 @@ def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
     engine = db.make_engine(
         settings.database.url,
         busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        cache_mb=settings.database.sqlite_cache_mb,
+        mmap_mb=settings.database.sqlite_mmap_mb,
         echo=settings.database.echo,
     )
     if upgrade:

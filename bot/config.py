@@ -30,6 +30,11 @@ class _Section(BaseModel):
 class DatabaseSettings(_Section):
     url: str = "sqlite:///rmbot.db"
     sqlite_busy_timeout_ms: int = 5000
+    sqlite_cache_mb: int = 64
+    """Page cache per connection (SQLite's default is 2 MB)."""
+    sqlite_mmap_mb: int = 8192
+    """Read the file through memory mapping, up to this size: searches across a million clients
+    touch pages all over the file. 0 turns it off."""
     echo: bool = False
 
 

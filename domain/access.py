@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, bindparam, false, true
 from sqlmodel import select
 from sqlmodel import Session
 
@@ -33,6 +33,11 @@ class Viewer:
         return self.role == Role.admin
 
     @property
+    def sees_units(self) -> bool:
+        """Sees clients by organisation unit (a branch's subtree or the bank), not by owner."""
+        return self.role in (Role.branch_head, Role.admin)
+
+    @property
     def leads_people(self) -> bool:
         return self.role in (Role.team_lead, Role.branch_head, Role.admin)
 
@@ -50,14 +55,19 @@ def viewer_from_staff(staff: Staff, unit: Unit) -> Viewer:
     )
 
 
+_VIEWER_BY_TELEGRAM = (
+    select(Staff.id, Staff.name, Staff.role, Unit.id, Unit.path, Staff.team_id, Staff.locale, Staff.time_zone)
+    .join(Unit, Unit.id == Staff.unit_id)
+    .where(Staff.telegram_user_id == bindparam("telegram_user_id"), Staff.active == True)  # noqa: E712
+    .limit(1)
+)
+"""Built once: the sign-in gate runs it on every update."""
+
+
 def viewer_for_telegram(session: Session, telegram_user_id: int) -> Viewer | None:
     """The active staff member linked to this Telegram account, or None: strangers see nothing."""
-    row = session.exec(
-        select(Staff, Unit)
-        .join(Unit, Unit.id == Staff.unit_id)
-        .where(Staff.telegram_user_id == telegram_user_id, Staff.active == True)  # noqa: E712
-    ).first()
-    return None if row is None else viewer_from_staff(*row)
+    row = session.execute(_VIEWER_BY_TELEGRAM, {"telegram_user_id": telegram_user_id}).first()
+    return None if row is None else Viewer(*row)
 
 
 def viewer_for_employee(session: Session, employee_no: str) -> Viewer | None:
@@ -82,12 +92,17 @@ def visible_staff(viewer: Viewer) -> ColumnElement[bool]:
     return Staff.id == viewer.staff_id
 
 
-def visible_clients(viewer: Viewer) -> ColumnElement[bool]:
-    """A WHERE clause on `Client` limiting any query to what this viewer may see."""
+def visible_clients(viewer: Viewer, *, drive: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause on `Client` limiting any query to what this viewer may see.
+
+    `drive=False` writes a branch head's unit test so that no index serves it: for queries that
+    another index (a name, a tier) should drive, where walking a branch's every client by unit
+    would be the slow plan."""
     if viewer.role == Role.admin:
         return true()
     if viewer.role == Role.branch_head:
-        return Client.unit_id.in_(subtree_units(viewer))
+        unit = Client.unit_id if drive else Client.unit_id + 0
+        return unit.in_(subtree_units(viewer))
     if viewer.role == Role.team_lead:
         if viewer.team_id is None:
             return Client.rm_id == viewer.staff_id

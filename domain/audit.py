@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from domain.models import AuditLog
+
+_INSERT = insert(AuditLog.__table__)
+"""One statement, compiled once: an audit row is written on every search and card view."""
 
 
 def record(
@@ -19,6 +23,7 @@ def record(
     target: str = "",
     detail: str = "",
 ) -> None:
-    session.add(
-        AuditLog(at=now, staff_id=staff_id, telegram_user_id=telegram_user_id, action=action, target=target[:64], detail=detail[:500])
+    session.execute(
+        _INSERT,
+        [{"at": now, "staff_id": staff_id, "telegram_user_id": telegram_user_id, "action": action, "target": target[:64], "detail": detail[:500]}],
     )

@@ -138,7 +138,7 @@ class Client(SQLModel, table=True):
     lunar_birth_month: int | None = None
     lunar_birth_day: int | None = None
     lunar_birth_leap: bool = Field(default=False)
-    tier: str = Field(max_length=16, index=True)
+    tier: str = Field(max_length=16)
     """Personal tier (private … mass) or, for corporate clients, contact class (class1 … class3)."""
     value_class: str | None = Field(default=None, max_length=16)
     corp_size: str | None = Field(default=None, max_length=16)
@@ -170,6 +170,28 @@ class Client(SQLModel, table=True):
     notes: str = Field(default="", sa_column=Column(Text(), nullable=False, default=""))
     created_at: datetime | None = _instant()
     updated_at: datetime | None = _instant()
+
+
+Index("ix_client_tier_aum", Client.tier, Client.aum.desc())
+"""A tier's clients, largest AUM first: the search that reads a large result tier by tier."""
+
+
+class ClientNamePart(SQLModel, table=True):
+    """Every suffix of a client's name (lower case, at most NAME_PART_LENGTH characters), so that
+    "part of a name" is a prefix lookup in an index rather than a scan of every client.
+
+    Maintained by database triggers (migration 0002) on every insert, rename and delete of a
+    client, whichever path wrote it: the bot, an import or the sample bank's bulk loader.
+    """
+
+    __tablename__ = "client_name_part"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    part: str = Field(primary_key=True, max_length=16)
+    client_id: int = Field(primary_key=True)
+
+
+NAME_PART_LENGTH = 16
 
 
 class Interaction(SQLModel, table=True):

@@ -12,18 +12,21 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import ColumnElement, case, func, or_
+from sqlalchemy import ColumnElement, Integer, String, bindparam, case, false, func, or_
 from sqlmodel import Session, select
 
 from domain import audit
 from domain.access import Viewer, visible_clients
-from domain.models import Client
+from domain.models import NAME_PART_LENGTH, Client, ClientNamePart, Role, Staff
 from domain.rules import Tier
 
 MAX_QUERY = 64
 PAGE_SIZE = 8
 COUNT_CAP = 999
+PROBE = 4000
+"""Matches across a branch beyond which a search reads its page tier by tier rather than sorting."""
 
 
 class QueryKind(StrEnum):
@@ -70,17 +73,48 @@ def _prefix(column, text: str, dialect: str) -> ColumnElement[bool]:  # noqa: AN
     return column.startswith(text, autoescape=True)
 
 
-def _match(query: ParsedQuery, dialect: str) -> ColumnElement[bool]:
+def _starts(column, text: str) -> ColumnElement[bool]:  # noqa: ANN001
+    """The same prefix test written so that no index serves it: checked on rows another index found."""
+    return func.substr(column, 1, len(text)) == text
+
+
+def _name_key(text: str) -> str:
+    return text.lower()
+
+
+def _contains_name(text: str) -> ColumnElement[bool]:
+    return func.lower(Client.name).contains(_name_key(text), autoescape=True)
+
+
+def _parts(query: ParsedQuery, dialect: str):  # noqa: ANN202
+    """Ids of clients whose name contains the text, from the name-part index (a prefix range)."""
+    key = _name_key(query.text)[:NAME_PART_LENGTH]
+    return select(ClientNamePart.client_id).where(_prefix(ClientNamePart.part, key, dialect))
+
+
+def _row_match(query: ParsedQuery) -> ColumnElement[bool]:
+    """The match as a test on each row, for searches another index drives (the viewer's book, a tier)."""
     if query.kind == QueryKind.phone_last4:
         return (Client.phone_last4 == query.text) | (Client.client_no == query.text)
     if query.kind == QueryKind.client_no:
         return Client.client_no == query.text
     if query.kind == QueryKind.pinyin:
+        return _starts(Client.name_pinyin, query.text) | _starts(Client.name_initials, query.text)
+    return _contains_name(query.text)
+
+
+def _indexed_match(query: ParsedQuery, dialect: str) -> ColumnElement[bool]:
+    """The match as index lookups, for searches across a branch or the bank."""
+    if query.kind == QueryKind.pinyin:
         return or_(_prefix(Client.name_pinyin, query.text, dialect), _prefix(Client.name_initials, query.text, dialect))
-    return Client.name.contains(query.text, autoescape=True)
+    if query.kind == QueryKind.name:
+        within = Client.id.in_(_parts(query, dialect))
+        return within & _contains_name(query.text) if len(query.text) > NAME_PART_LENGTH else within
+    return _row_match(query)
 
 
 _TIER_ORDER = case({tier.value: rank for rank, tier in enumerate(Tier)}, value=Client.tier, else_=len(Tier))
+_COLUMNS = (Client.id, Client.client_no, Client.name, Client.kind, Client.tier, Client.aum)
 
 
 @dataclass(frozen=True)
@@ -111,25 +145,129 @@ class SearchPage:
         return (self.page + 1) * PAGE_SIZE < self.total
 
 
+def _count(session: Session, statement, cap: int) -> int:  # noqa: ANN001
+    return session.exec(select(func.count()).select_from(statement.limit(cap).subquery())).one()
+
+
 def search_clients(session: Session, viewer: Viewer, query: ParsedQuery, page: int = 0) -> SearchPage:
-    where = _match(query, session.get_bind().dialect.name) & visible_clients(viewer)
+    """One page of matches in rank order: exact name, then the viewer's own clients, then by tier
+    (highest first), AUM (largest first) and id (oldest first).
+
+    How the database finds them depends on how much the viewer sees. An RM's or a team's book is
+    small: its owner index drives and each row is tested. A branch head or an admin sees up to the
+    whole bank: the name, pinyin or phone index drives. When that finds more than PROBE matches,
+    sorting them all would be slow, so the page is read segment by segment in rank order (exact
+    name, own clients, then each tier down its (tier, AUM) index), which stops after one page.
+    """
+    dialect = session.get_bind().dialect.name
+    offset = page * PAGE_SIZE
+    if not viewer.sees_units:
+        return _search_book(session, viewer, query, page)
     mine = Client.rm_id == viewer.staff_id
-    order = (
-        case((Client.name == query.text, 0), else_=1),
-        case((mine, 0), else_=1),
-        _TIER_ORDER,
-        Client.aum.desc(),
-        Client.id,
+    exact = Client.name == query.text
+    rank = (case((exact, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
+    visible = visible_clients(viewer, drive=False)
+    if query.kind == QueryKind.name:
+        raw = _count(session, _parts(query, dialect), PROBE)
+        found = select(ClientNamePart.client_id).distinct().join(Client, Client.id == ClientNamePart.client_id)
+        found = found.where(_prefix(ClientNamePart.part, _name_key(query.text)[:NAME_PART_LENGTH], dialect), visible)
+        if len(query.text) > NAME_PART_LENGTH:
+            found = found.where(_contains_name(query.text))
+    else:
+        raw = _count(session, select(Client.id).where(_indexed_match(query, dialect)), PROBE)
+        found = select(Client.id).where(_indexed_match(query, dialect), visible)
+    total = _count(session, found, COUNT_CAP)
+    if raw < PROBE:
+        rows = _page(session, [(_indexed_match(query, dialect) & visible, rank)], offset, mine)
+        return _result(query, page, rows, total)
+    base = _row_match(query) & visible
+    others = (Client.name != query.text) & Client.rm_id.is_distinct_from(viewer.staff_id)
+    by_value = (Client.aum.desc(), Client.id)
+    segments = [
+        (base & exact, rank[1:]),
+        (base & (Client.name != query.text) & mine, (_TIER_ORDER, *by_value)),
+        *((base & others & (Client.tier == tier.value), by_value) for tier in Tier),
+        (base & others & Client.tier.not_in([tier.value for tier in Tier]), by_value),
+    ]
+    return _result(query, page, _page(session, segments, offset, mine), total)
+
+
+def _book_shape(viewer: Viewer) -> str:
+    if viewer.role == Role.rm or (viewer.role == Role.team_lead and viewer.team_id is None):
+        return "own"
+    return "team" if viewer.role == Role.team_lead else "none"
+
+
+@cache
+def _book_statement(kind: QueryKind, shape: str):  # noqa: ANN202
+    """The search over an RM's or a team's book, built once per kind and shape (a search is the
+    commonest update there is) with the text, viewer and page as parameters, the match count
+    riding along as a window so that one statement answers both."""
+    typed, viewer = bindparam("text", type_=String), bindparam("viewer", type_=Integer)
+    if kind == QueryKind.phone_last4:
+        match = (Client.phone_last4 == typed) | (Client.client_no == typed)
+    elif kind == QueryKind.client_no:
+        match = Client.client_no == typed
+    elif kind == QueryKind.pinyin:
+        match = (func.substr(Client.name_pinyin, 1, func.length(typed)) == typed) | (
+            func.substr(Client.name_initials, 1, func.length(typed)) == typed
+        )
+    else:
+        match = func.lower(Client.name).like(bindparam("pattern", type_=String), escape="/")
+    if shape == "own":
+        visible = Client.rm_id == viewer
+    elif shape == "team":
+        visible = Client.rm_id.in_(select(Staff.id).where(Staff.team_id == bindparam("team", type_=Integer))) | (Client.rm_id == viewer)
+    else:
+        visible = false()
+    mine = Client.rm_id == viewer
+    rank = (case((Client.name == typed, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
+    return (
+        select(*_COLUMNS, mine, func.count().over())
+        .where(match & visible)
+        .order_by(*rank)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
     )
-    rows = session.exec(
-        select(Client.id, Client.client_no, Client.name, Client.kind, Client.tier, Client.aum, mine)
-        .where(where)
-        .order_by(*order)
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    capped = select(Client.id).where(where).limit(COUNT_CAP).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _search_book(session: Session, viewer: Viewer, query: ParsedQuery, page: int) -> SearchPage:
+    parameters = {
+        "text": query.text, "viewer": viewer.staff_id, "team": viewer.team_id, "pattern": _like_pattern(query.text),
+        "offset": page * PAGE_SIZE, "limit": PAGE_SIZE,
+    }
+    rows = session.execute(_book_statement(query.kind, _book_shape(viewer)), parameters).all()
+    if rows:
+        total = rows[0][7]
+    elif page == 0:
+        total = 0
+    else:  # a page past the end (the book changed since): how many there are now
+        total = _count(session, select(Client.id).where(_row_match(query) & visible_clients(viewer)), COUNT_CAP)
+    return _result(query, page, rows, min(total, COUNT_CAP))
+
+
+def _page(session: Session, segments, offset: int, mine) -> list:  # noqa: ANN001
+    """PAGE_SIZE rows starting at `offset` of the segments read one after another."""
+    rows: list = []
+    for where, order in segments:
+        need = PAGE_SIZE - len(rows)
+        if need == 0:
+            break
+        got = session.exec(select(*_COLUMNS, mine).where(where).order_by(*order).offset(offset).limit(need)).all()
+        if offset and not got:
+            offset -= _count(session, select(Client.id).where(where), offset)
+            continue
+        offset = 0
+        rows.extend(got)
+    return rows
+
+
+def _result(query: ParsedQuery, page: int, rows: list, total: int) -> SearchPage:
     hits = [ClientHit(*row[:6], mine=bool(row[6])) for row in rows]
     return SearchPage(query=query, hits=hits, page=page, total=total)
 

@@ -133,8 +133,9 @@ def make_bank(connection: Connection, *, clients: int = 10) -> Bank:
 
 
 def table_rows(connection: Connection, table: str) -> list[tuple]:
-    """Every row of `table`, ordered by id: tests compare them before and after."""
-    return [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+    """Every row of `table`, ordered by its primary key: tests compare them before and after."""
+    key = ", ".join(column.name for column in SQLModel.metadata.tables[table].primary_key.columns)
+    return [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY {key}"))]
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, encoding: str = "utf-8") -> Path:

@@ -25,6 +25,7 @@ from domain.sample.clients import Thresholds, _age
 from domain.sample.days import Columns, epoch_day, from_epoch_day, lunar_table
 from domain.summary import bank_summary
 from domain.types import from_fen
+from tests.factories import table_rows
 
 TODAY = date(2026, 3, 18)
 CLIENTS = 1000
@@ -38,13 +39,13 @@ def bank(engine: Engine, settings: Settings) -> Engine:
 
 
 def digest(engine: Engine, tables: list[str] | None = None) -> str:
-    """A hash of every row of the bank's tables, in id order."""
+    """A hash of every row of the bank's tables, in primary-key order."""
     h = hashlib.sha256()
     with engine.connect() as connection:
         for table in sorted(tables or bank_tables()):
             h.update(table.encode())
-            for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id")):
-                h.update(repr(tuple(row)).encode())
+            for row in table_rows(connection, table):
+                h.update(repr(row).encode())
     return h.hexdigest()
 
 
