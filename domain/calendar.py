@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
-from lunar_python import Lunar, LunarMonth, LunarYear, Solar
+from lunar_python import LunarYear, Solar
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,18 @@ def _to_date(solar: Solar) -> date:
     return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
+@lru_cache(maxsize=256)
+def _lunar_months(lunar_year: int) -> tuple[int, tuple[tuple[int, date, int], ...]]:
+    """The leap month (0: none) and the months of a lunar year as (month, negative when leap; first
+    solar day; days in it). One table per lunar year, computed once: lunar_python takes ~10 ms to
+    build a year and keeps only the last one, so asking it date by date recomputes years."""
+    year = LunarYear.fromYear(lunar_year)
+    months = []
+    for month in year.getMonthsInYear():
+        months.append((month.getMonth(), _to_date(Solar.fromJulianDay(month.getFirstJulianDay())), month.getDayCount()))
+    return year.getLeapMonth(), tuple(months)
+
+
 def lunar_birthday_in_year(month: int, day: int, is_leap: bool, lunar_year: int) -> date:
     """The solar date of a lunar birthday in `lunar_year`.
 
@@ -59,10 +71,10 @@ def lunar_birthday_in_year(month: int, day: int, is_leap: bool, lunar_year: int)
     """
     if not 1 <= month <= 12 or not 1 <= day <= 30:
         raise ValueError(f"no lunar date has month {month} and day {day}")
-    leap = is_leap and LunarYear.fromYear(lunar_year).getLeapMonth() == month
-    lunar_month = -month if leap else month
-    last_day = LunarMonth.fromYm(lunar_year, lunar_month).getDayCount()
-    return _to_date(Lunar.fromYmd(lunar_year, lunar_month, min(day, last_day)).getSolar())
+    leap_month, months = _lunar_months(lunar_year)
+    wanted = -month if is_leap and leap_month == month else month
+    first, days = next((first, days) for m, first, days in months if m == wanted)
+    return first + timedelta(days=min(day, days) - 1)
 
 
 def next_lunar_birthday(month: int, day: int, is_leap: bool, on: date) -> date:
@@ -75,8 +87,17 @@ def next_lunar_birthday(month: int, day: int, is_leap: bool, on: date) -> date:
 
 def solar_to_lunar(d: date) -> tuple[int, int, bool]:
     """(lunar month, lunar day, whether the month is a leap month) of a solar date."""
-    lunar = Solar.fromYmd(d.year, d.month, d.day).getLunar()
-    return abs(lunar.getMonth()), lunar.getDay(), lunar.getMonth() < 0
+    for lunar_year in (d.year, d.year - 1):
+        for month, first, days in _lunar_months(lunar_year)[1]:
+            if first <= d < first + timedelta(days=days):
+                return abs(month), (d - first).days + 1, month < 0
+    raise ValueError(f"no lunar date for {d}")
+
+
+def lunar_year_of(d: date) -> int:
+    """The lunar year a solar day falls in (it starts at the Spring Festival)."""
+    new_year = next(first for month, first, _ in _lunar_months(d.year)[1] if month == 1)
+    return d.year if d >= new_year else d.year - 1
 
 
 @cache

@@ -23,7 +23,6 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from lunar_python import LunarYear, Solar
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -40,7 +39,7 @@ from sqlalchemy import (
 from sqlmodel import Session, select
 
 from domain.access import Viewer, visible_clients
-from domain.calendar import is_workday, next_solar_birthday
+from domain.calendar import is_workday, lunar_year_of, next_lunar_birthday, next_solar_birthday, solar_to_lunar
 from domain.errors import DomainError
 from domain.models import Client, Direction, Interaction, Transaction
 from domain.rules import (
@@ -393,48 +392,6 @@ class BirthdayItem:
     """The lunar birthday as recorded (for a lunar birthday)."""
 
 
-@lru_cache(maxsize=256)
-def _lunar_months(lunar_year: int) -> tuple[int, tuple[tuple[int, date, int], ...]]:
-    """The leap month (0: none) and the months of a lunar year as (month, negative when leap; first
-    solar day; days in it). One table per lunar year: lunar_python caches a single year, so asking
-    it date by date across a year boundary recomputes a year on almost every call."""
-    year = LunarYear.fromYear(lunar_year)
-    months = []
-    for month in year.getMonthsInYear():
-        first = Solar.fromJulianDay(month.getFirstJulianDay())
-        months.append((month.getMonth(), date(first.getYear(), first.getMonth(), first.getDay()), month.getDayCount()))
-    return year.getLeapMonth(), tuple(months)
-
-
-def _lunar_birthday_in_year(month: int, day: int, is_leap: bool, lunar_year: int) -> date:
-    """`calendar.lunar_birthday_in_year` (same rule, same fallbacks) from the year's table."""
-    leap_month, months = _lunar_months(lunar_year)
-    wanted = -month if is_leap and leap_month == month else month
-    first, days = next((first, days) for m, first, days in months if m == wanted)
-    return first + timedelta(days=min(day, days) - 1)
-
-
-def _next_lunar_birthday(month: int, day: int, is_leap: bool, on: date) -> date:
-    """`calendar.next_lunar_birthday` from the tables: the first on or after `on`."""
-    candidates = (_lunar_birthday_in_year(month, day, is_leap, year) for year in range(on.year - 1, on.year + 2))
-    return min(candidate for candidate in candidates if candidate >= on)
-
-
-def _solar_to_lunar(day: date) -> tuple[int, int, bool]:
-    """`calendar.solar_to_lunar` from the tables: (lunar month, day, leap)."""
-    for lunar_year in (day.year, day.year - 1):
-        for month, first, days in _lunar_months(lunar_year)[1]:
-            if first <= day < first + timedelta(days=days):
-                return abs(month), (day - first).days + 1, month < 0
-    raise ValueError(f"no lunar date for {day}")
-
-
-def _lunar_year_of(day: date) -> int:
-    """The lunar year a solar day falls in (it starts at the Spring Festival)."""
-    new_year = next(first for month, first, _ in _lunar_months(day.year)[1] if month == 1)
-    return day.year if day >= new_year else day.year - 1
-
-
 @lru_cache(maxsize=64)
 def _birthday_window(start: date, end: date) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[tuple[int, int, bool], int], ...]]:
     """Which solar `birth_md` and which lunar (month, day, leap) have their next birthday in
@@ -449,7 +406,7 @@ def _birthday_window(start: date, end: date) -> tuple[tuple[tuple[int, int], ...
         next_day = next_solar_birthday(date(2000, md // 100, md % 100), start)
         if next_day <= end:
             solar.append((md, (next_day - start).days))
-    lunar_days = [_solar_to_lunar(d) for d in [*days, end + timedelta(days=1)]]
+    lunar_days = [solar_to_lunar(d) for d in [*days, end + timedelta(days=1)]]
     pairs = set()
     for (month, day, _), (_, day_after, _) in pairwise(lunar_days):
         pairs.add((month, day))
@@ -458,7 +415,7 @@ def _birthday_window(start: date, end: date) -> tuple[tuple[tuple[int, int], ...
     lunar = []
     for month, day in sorted(pairs):
         for leap in (False, True):
-            next_day = _next_lunar_birthday(month, day, leap, start)
+            next_day = next_lunar_birthday(month, day, leap, start)
             if next_day <= end:
                 lunar.append(((month, day, leap), (next_day - start).days))
     return tuple(solar), tuple(lunar)
@@ -526,7 +483,7 @@ def _birthday_item(row: Any, today: date, settings: Settings) -> BirthdayItem:
     lunar = row.lunar_birth_month is not None
     age = None
     if row.birthday is not None:
-        age = _lunar_year_of(on) - _lunar_year_of(row.birthday) if lunar else on.year - row.birthday.year
+        age = lunar_year_of(on) - lunar_year_of(row.birthday) if lunar else on.year - row.birthday.year
     return BirthdayItem(
         client_id=row.id,
         client_no=row.client_no,
