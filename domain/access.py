@@ -7,8 +7,9 @@ everything under that unit; admins all. Deactivated or unlinked users see nothin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import ColumnElement, bindparam, false, true
+from sqlalchemy import ColumnElement, Integer, String, bindparam, false, true
 from sqlmodel import select
 from sqlmodel import Session
 
@@ -92,25 +93,53 @@ def visible_staff(viewer: Viewer) -> ColumnElement[bool]:
     return Staff.id == viewer.staff_id
 
 
+def visibility_shape(viewer: Viewer) -> str:
+    """Which rule limits this viewer: "all", "units" (a subtree), "team", "own" or "none"."""
+    if viewer.role == Role.admin:
+        return "all"
+    if viewer.role == Role.branch_head:
+        return "units"
+    if viewer.role == Role.team_lead and viewer.team_id is not None:
+        return "team"
+    if viewer.role in (Role.rm, Role.team_lead):
+        return "own"
+    return "none"
+
+
+def visibility_parameters(viewer: Viewer) -> dict[str, object]:
+    """The values `visible_clients_clause` takes, for this viewer."""
+    return {"visible_staff": viewer.staff_id, "visible_team": viewer.team_id, "visible_path": viewer.unit_path}
+
+
+@cache
+def visible_clients_clause(shape: str, drive: bool = True) -> ColumnElement[bool]:
+    """The visibility rule for `shape` with the viewer as parameters (see visibility_parameters),
+    built once: statements prepared ahead for the commonest updates use it as it is."""
+    if shape == "all":
+        return true()
+    staff = bindparam("visible_staff", type_=Integer)
+    if shape == "units":
+        unit = Client.unit_id if drive else Client.unit_id + 0
+        return unit.in_(select(Unit.id).where(Unit.path.startswith(bindparam("visible_path", type_=String))))
+    if shape == "team":
+        team = select(Staff.id).where(Staff.team_id == bindparam("visible_team", type_=Integer))
+        return Client.rm_id.in_(team) | (Client.rm_id == staff)
+    if shape == "own":
+        return Client.rm_id == staff
+    return false()
+
+
 def visible_clients(viewer: Viewer, *, drive: bool = True) -> ColumnElement[bool]:
     """A WHERE clause on `Client` limiting any query to what this viewer may see.
 
-    `drive=False` writes a branch head's unit test so that no index serves it: for queries that
-    another index (a name, a tier) should drive, where walking a branch's every client by unit
-    would be the slow plan."""
-    if viewer.role == Role.admin:
-        return true()
-    if viewer.role == Role.branch_head:
-        unit = Client.unit_id if drive else Client.unit_id + 0
-        return unit.in_(subtree_units(viewer))
-    if viewer.role == Role.team_lead:
-        if viewer.team_id is None:
-            return Client.rm_id == viewer.staff_id
-        team = select(Staff.id).where(Staff.team_id == viewer.team_id)
-        return Client.rm_id.in_(team) | (Client.rm_id == viewer.staff_id)
-    if viewer.role == Role.rm:
-        return Client.rm_id == viewer.staff_id
-    return false()
+    An RM sees their own clients; a team lead the team's (and their own); a branch head every
+    client of a unit in their subtree; an admin all. `drive=False` writes a branch head's unit
+    test so that no index serves it: for queries that another index (a name, a tier) should
+    drive, where walking a branch's every client by unit would be the slow plan."""
+    shape = visibility_shape(viewer)
+    if shape in ("all", "none"):
+        return visible_clients_clause(shape)
+    return visible_clients_clause(shape, drive).params(visibility_parameters(viewer))
 
 
 def can_see_client(session: Session, viewer: Viewer, client_id: int) -> bool:

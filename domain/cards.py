@@ -7,12 +7,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from functools import cache
+
+from sqlalchemy import Date, Integer, bindparam
 from sqlmodel import Session, select
 
 from domain import audit
-from domain.access import Viewer, visible_clients
+from domain.access import Viewer, visibility_parameters, visibility_shape, visible_clients, visible_clients_clause
 from domain.calendar import age_on, days_until, milestone_age, next_lunar_birthday, next_solar_birthday
 from domain.models import Alert, BalanceSnapshot, Client, Interaction, Staff, Transaction
+from domain.types import Money, UTCDateTime
 from domain.rules import large_movement_threshold, personal_overdue_days
 
 MOVEMENT_DAYS = 30
@@ -136,44 +140,65 @@ def _birthday(client: Client, today: date, milestones: tuple[int, ...]) -> Birth
     )
 
 
+_STAFF_NAME = select(Staff.name).where(Staff.id == bindparam("staff_id", type_=Integer))
+_AUM_MONTH_AGO = (
+    select(BalanceSnapshot.aum)
+    .where(BalanceSnapshot.client_id == bindparam("client_id"), BalanceSnapshot.as_of <= bindparam("day", type_=Date))
+    .order_by(BalanceSnapshot.as_of.desc())
+    .limit(1)
+)
+_LAST_CONTACT = (
+    select(Interaction.occurred_at, Interaction.kind, Interaction.note, Staff.name)
+    .join(Staff, Staff.id == Interaction.staff_id)
+    .where(Interaction.client_id == bindparam("client_id"))
+    .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    .limit(1)
+)
+_LARGE_MOVEMENTS = (
+    select(
+        Transaction.occurred_at, Transaction.amount, Transaction.direction, Transaction.other_bank,
+        Transaction.counterparty_bank, Transaction.channel,
+    )
+    .where(
+        Transaction.client_id == bindparam("client_id"),
+        Transaction.occurred_at >= bindparam("since", type_=UTCDateTime()),
+        Transaction.amount >= bindparam("threshold", type_=Money()),
+    )
+    .order_by(Transaction.occurred_at.desc())
+    .limit(MOVEMENTS_SHOWN)
+)
+_OPEN_ALERTS = (
+    select(Alert.kind, Alert.occasion, Alert.payload)
+    .where(Alert.client_id == bindparam("client_id"), Alert.cleared_at == None, Alert.staff_id == bindparam("rm_id"))  # noqa: E711
+    .order_by(Alert.occasion.desc())
+    .limit(ALERTS_SHOWN)
+)
+"""The card's statements, built once: a card is opened many times a day by every RM."""
+
+
+@cache
+def _client_statement(shape: str):  # noqa: ANN202
+    return select(Client.__table__).where(Client.id == bindparam("client_id", type_=Integer), visible_clients_clause(shape))
+
+
 def _staff_name(session: Session, staff_id: int | None) -> str | None:
-    return None if staff_id is None else session.exec(select(Staff.name).where(Staff.id == staff_id)).first()
+    return None if staff_id is None else session.execute(_STAFF_NAME, {"staff_id": staff_id}).scalar()
 
 
 def client_card(session: Session, viewer: Viewer, client_id: int, *, now: datetime, settings) -> ClientCard | None:  # noqa: ANN001
     """The card of a client the viewer may see, else None (the caller says "not found")."""
-    client = session.exec(select(Client).where(Client.id == client_id, visible_clients(viewer))).first()
+    visible = {"client_id": client_id, **visibility_parameters(viewer)}
+    client = session.execute(_client_statement(visibility_shape(viewer)), visible).first()
     if client is None:
         return None
     zone = ZoneInfo(viewer.time_zone or settings.schedule.time_zone)
     today = now.astimezone(zone).date()
-    month_ago = session.exec(
-        select(BalanceSnapshot.aum)
-        .where(BalanceSnapshot.client_id == client.id, BalanceSnapshot.as_of <= today - timedelta(days=30))
-        .order_by(BalanceSnapshot.as_of.desc())
-        .limit(1)
-    ).first()
-    last = session.exec(
-        select(Interaction, Staff.name)
-        .join(Staff, Staff.id == Interaction.staff_id)
-        .where(Interaction.client_id == client.id)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(1)
-    ).first()
+    month_ago = session.execute(_AUM_MONTH_AGO, {"client_id": client.id, "day": today - timedelta(days=30)}).scalar()
+    last = session.execute(_LAST_CONTACT, {"client_id": client.id}).first()
     threshold = large_movement_threshold(tier=client.tier, aum=client.aum, movements=settings.movements)
     since = datetime.combine(today - timedelta(days=MOVEMENT_DAYS), time(), zone).astimezone(UTC)
-    movements = session.exec(
-        select(Transaction)
-        .where(Transaction.client_id == client.id, Transaction.occurred_at >= since, Transaction.amount >= threshold)
-        .order_by(Transaction.occurred_at.desc())
-        .limit(MOVEMENTS_SHOWN)
-    ).all()
-    alerts = session.exec(
-        select(Alert)
-        .where(Alert.client_id == client.id, Alert.cleared_at == None, Alert.staff_id == client.rm_id)  # noqa: E711
-        .order_by(Alert.occasion.desc())
-        .limit(ALERTS_SHOWN)
-    ).all()
+    movements = session.execute(_LARGE_MOVEMENTS, {"client_id": client.id, "since": since, "threshold": threshold}).all()
+    alerts = session.execute(_OPEN_ALERTS, {"client_id": client.id, "rm_id": client.rm_id}).all()
     last_contact_day = client.last_contact_at.astimezone(zone).date() if client.last_contact_at else None
     original = client.original_rm_id if client.original_rm_id != client.rm_id else None
     return ClientCard(
@@ -194,7 +219,7 @@ def client_card(session: Session, viewer: Viewer, client_id: int, *, now: dateti
         original_rm_name=_staff_name(session, original),
         phone=mask_phone(client.phone),
         id_number=mask_id_number(client.id_number),
-        last_contact=LastContact(at=last[0].occurred_at, kind=last[0].kind, note=last[0].note, by=last[1]) if last else None,
+        last_contact=LastContact(at=last[0], kind=last[1], note=last[2], by=last[3]) if last else None,
         next_follow_up=client.next_follow_up,
         follow_up_days=days_until(client.next_follow_up, today) if client.next_follow_up else None,
         overdue_days=personal_overdue_days(
@@ -204,10 +229,8 @@ def client_card(session: Session, viewer: Viewer, client_id: int, *, now: dateti
         else None,
         lost_contact=client.lost_contact,
         birthday=_birthday(client, today, settings.birthdays.milestones),
-        movements=[
-            Movement(t.occurred_at, t.amount, t.direction, t.other_bank, t.counterparty_bank, t.channel) for t in movements
-        ],
-        alerts=[OpenAlert(a.kind, a.occasion, a.payload) for a in alerts],
+        movements=[Movement(*row) for row in movements],
+        alerts=[OpenAlert(*row) for row in alerts],
         tags=[t for t in client.tags.split(",") if t],
         mine=client.rm_id == viewer.staff_id,
     )

@@ -14,12 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import ColumnElement, Integer, String, bindparam, case, false, func, or_
+from sqlalchemy import ColumnElement, Integer, String, bindparam, case, func, or_
 from sqlmodel import Session, select
 
 from domain import audit
-from domain.access import Viewer, visible_clients
-from domain.models import NAME_PART_LENGTH, Client, ClientNamePart, Role, Staff
+from domain.access import Viewer, visibility_parameters, visibility_shape, visible_clients, visible_clients_clause
+from domain.models import NAME_PART_LENGTH, Client, ClientNamePart
 from domain.rules import Tier
 
 MAX_QUERY = 64
@@ -192,12 +192,6 @@ def search_clients(session: Session, viewer: Viewer, query: ParsedQuery, page: i
     return _result(query, page, _page(session, segments, offset, mine), total)
 
 
-def _book_shape(viewer: Viewer) -> str:
-    if viewer.role == Role.rm or (viewer.role == Role.team_lead and viewer.team_id is None):
-        return "own"
-    return "team" if viewer.role == Role.team_lead else "none"
-
-
 @cache
 def _book_statement(kind: QueryKind, shape: str):  # noqa: ANN202
     """The search over an RM's or a team's book, built once per kind and shape (a search is the
@@ -214,12 +208,7 @@ def _book_statement(kind: QueryKind, shape: str):  # noqa: ANN202
         )
     else:
         match = func.lower(Client.name).like(bindparam("pattern", type_=String), escape="/")
-    if shape == "own":
-        visible = Client.rm_id == viewer
-    elif shape == "team":
-        visible = Client.rm_id.in_(select(Staff.id).where(Staff.team_id == bindparam("team", type_=Integer))) | (Client.rm_id == viewer)
-    else:
-        visible = false()
+    visible = visible_clients_clause(shape)
     mine = Client.rm_id == viewer
     rank = (case((Client.name == typed, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
     return (
@@ -238,10 +227,10 @@ def _like_pattern(text: str) -> str:
 
 def _search_book(session: Session, viewer: Viewer, query: ParsedQuery, page: int) -> SearchPage:
     parameters = {
-        "text": query.text, "viewer": viewer.staff_id, "team": viewer.team_id, "pattern": _like_pattern(query.text),
-        "offset": page * PAGE_SIZE, "limit": PAGE_SIZE,
+        "text": query.text, "viewer": viewer.staff_id, "pattern": _like_pattern(query.text),
+        "offset": page * PAGE_SIZE, "limit": PAGE_SIZE, **visibility_parameters(viewer),
     }
-    rows = session.execute(_book_statement(query.kind, _book_shape(viewer)), parameters).all()
+    rows = session.execute(_book_statement(query.kind, visibility_shape(viewer)), parameters).all()
     if rows:
         total = rows[0][7]
     elif page == 0:

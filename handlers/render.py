@@ -10,9 +10,11 @@ import html
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -35,18 +37,34 @@ def pick_locale(*candidates: str | None) -> str:
     return "en"
 
 
+@lru_cache(maxsize=16)
+def babel_locale(locale: str) -> Locale:
+    """Babel parses a locale name on every call given a string; given a Locale it does not."""
+    return Locale.parse(locale)
+
+
+@lru_cache(maxsize=8192)
+def _skeleton(skeleton: str, day: date, locale: str) -> str:
+    return format_skeleton(skeleton, day, locale=babel_locale(locale))
+
+
 def money(value: Decimal | int | None, locale: str) -> str:
     if value is None:
         return "—"
-    amount = Decimal(value)
+    return _money(Decimal(value), locale)
+
+
+@lru_cache(maxsize=8192)
+def _money(amount: Decimal, locale: str) -> str:
+    """Formatting is pure and a card shows the same few amounts again and again: cached."""
     if locale == "zh_CN":
         size = abs(amount)
         if size >= 100_000_000:
-            return f"{format_decimal(amount / 100_000_000, format='#,##0.##', locale=locale)}亿"
+            return f"{format_decimal(amount / 100_000_000, format='#,##0.##', locale=babel_locale(locale))}亿"
         if size >= 10_000:
-            return f"{format_decimal(amount / 10_000, format='#,##0.##', locale=locale)}万"
-        return format_currency(amount, "CNY", format="¤#,##0.##", locale=locale, currency_digits=False)
-    return format_currency(amount, "CNY", format="¤#,##0", locale=locale, currency_digits=False)
+            return f"{format_decimal(amount / 10_000, format='#,##0.##', locale=babel_locale(locale))}万"
+        return format_currency(amount, "CNY", format="¤#,##0.##", locale=babel_locale(locale), currency_digits=False)
+    return format_currency(amount, "CNY", format="¤#,##0", locale=babel_locale(locale), currency_digits=False)
 
 
 def signed_money(value: Decimal | None, locale: str) -> str:
@@ -107,9 +125,9 @@ class Renderer:
             money=lambda v: money(v, locale),
             signed_money=lambda v: signed_money(v, locale),
             aum=lambda v: money(v, locale) if aum_mode == "exact" else aum_band(Decimal(v), locale, aum_bands),
-            day=lambda d: format_skeleton("MMMd", d, locale=locale) if d else "—",
-            weekday=lambda d: format_skeleton("MMMdE", d, locale=locale) if d else "—",
-            fulldate=lambda d: format_date(d, "medium", locale=locale) if d else "—",
+            day=lambda d: _skeleton("MMMd", d, locale) if d else "—",
+            weekday=lambda d: _skeleton("MMMdE", d, locale) if d else "—",
+            fulldate=lambda d: format_date(d, "medium", locale=babel_locale(locale)) if d else "—",
             when=self._when_filter(locale),
             lunar=lambda b: lunar_date(b.lunar_month, b.lunar_day, b.lunar_leap, locale),
             clip=lambda text, n=120: text if len(text) <= n else text[: n - 1] + "…",
@@ -123,8 +141,8 @@ class Renderer:
                 return "—"
             if isinstance(value, datetime):
                 local = value.astimezone(self._zone)
-                return f"{format_skeleton('MMMd', local.date(), locale=locale)} {local:%H:%M}"
-            return format_skeleton("MMMd", value, locale=locale)
+                return f"{_skeleton('MMMd', local.date(), locale)} {local:%H:%M}"
+            return _skeleton("MMMd", value, locale)
 
         return when
 
