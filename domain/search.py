@@ -178,18 +178,74 @@ def search_clients(session: Session, viewer: Viewer, query: ParsedQuery, page: i
         found = select(Client.id).where(_indexed_match(query, dialect), visible)
     total = _count(session, found, COUNT_CAP)
     if raw < PROBE:
-        rows = _page(session, [(_indexed_match(query, dialect) & visible, rank)], offset, mine)
+        rows = _page(session, [_Segment(_indexed_match(query, dialect) & visible, rank)], offset, mine)
         return _result(query, page, rows, total)
     base = _row_match(query) & visible
+    indexed = _indexed_match(query, dialect) & visible
     others = (Client.name != query.text) & Client.rm_id.is_distinct_from(viewer.staff_id)
     by_value = (Client.aum.desc(), Client.id)
+    unindexed_tier = Client.tier.concat("")
     segments = [
-        (base & exact, rank[1:]),
-        (base & (Client.name != query.text) & mine, (_TIER_ORDER, *by_value)),
-        *((base & others & (Client.tier == tier.value), by_value) for tier in Tier),
-        (base & others & Client.tier.not_in([tier.value for tier in Tier]), by_value),
+        _Segment(base & exact, rank[1:]),
+        _Segment(base & (Client.name != query.text) & mine, (_TIER_ORDER, *by_value)),
+        *(
+            _Segment(base & others & (Client.tier == tier.value), by_value, tier=tier.value,
+                     rest=indexed & others & (_TIER_ORDER >= rank_of))
+            for rank_of, tier in enumerate(Tier)
+        ),
+        _Segment(indexed & others & unindexed_tier.not_in([tier.value for tier in Tier]), by_value),
     ]
     return _result(query, page, _page(session, segments, offset, mine), total)
+
+
+WALK = 2_000
+"""Clients of a tier read in AUM order for a large search's page before it looks the matches up
+through the name or pinyin index instead (a text common in company names is rare among people)."""
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A run of the ranking: its rows and their order. For a tier, `rest` is this tier and all
+    after it found through the name or pinyin index, read (and sorted) in one go once walking the
+    tier's top WALK clients finds too few: the text is rare among this tier's clients."""
+
+    where: ColumnElement[bool]
+    order: tuple
+    tier: str | None = None
+    rest: ColumnElement[bool] | None = None
+
+
+def _page(session: Session, segments: list[_Segment], offset: int, mine) -> list:  # noqa: ANN001
+    """PAGE_SIZE rows starting at `offset` of the segments read one after another."""
+    rows: list = []
+
+    def read(where: ColumnElement[bool], order: tuple, need: int) -> list:
+        return session.exec(select(*_COLUMNS, mine).where(where).order_by(*order).offset(offset).limit(need)).all()
+
+    for segment in segments:
+        need = PAGE_SIZE - len(rows)
+        if need == 0:
+            break
+        where = segment.where
+        if segment.rest is not None:
+            floor = session.exec(
+                select(Client.aum).where(Client.tier == segment.tier).order_by(Client.aum.desc()).offset(WALK - 1).limit(1)
+            ).first()
+            if floor is not None:  # a large tier: walk its top by AUM (a prefix of its order) first
+                walked = read(where & (Client.aum >= floor), segment.order, need)
+                if len(walked) < need:  # too few there: this tier and the rest through the index
+                    rows.extend(read(segment.rest, (_TIER_ORDER, *segment.order), need))
+                    break
+                rows.extend(walked)
+                offset = 0
+                continue
+        got = read(where, segment.order, need)
+        if offset and not got:
+            offset -= _count(session, select(Client.id).where(where), offset)
+            continue
+        offset = 0
+        rows.extend(got)
+    return rows
 
 
 @cache
@@ -238,22 +294,6 @@ def _search_book(session: Session, viewer: Viewer, query: ParsedQuery, page: int
     else:  # a page past the end (the book changed since): how many there are now
         total = _count(session, select(Client.id).where(_row_match(query) & visible_clients(viewer)), COUNT_CAP)
     return _result(query, page, rows, min(total, COUNT_CAP))
-
-
-def _page(session: Session, segments, offset: int, mine) -> list:  # noqa: ANN001
-    """PAGE_SIZE rows starting at `offset` of the segments read one after another."""
-    rows: list = []
-    for where, order in segments:
-        need = PAGE_SIZE - len(rows)
-        if need == 0:
-            break
-        got = session.exec(select(*_COLUMNS, mine).where(where).order_by(*order).offset(offset).limit(need)).all()
-        if offset and not got:
-            offset -= _count(session, select(Client.id).where(where), offset)
-            continue
-        offset = 0
-        rows.extend(got)
-    return rows
 
 
 def _result(query: ParsedQuery, page: int, rows: list, total: int) -> SearchPage:

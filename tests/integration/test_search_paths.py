@@ -49,12 +49,14 @@ def _all_pages(session, employee_no, typed):
         page += 1
 
 
+@pytest.mark.parametrize("walk", [2_000, 3, 1])
 @pytest.mark.parametrize("typed", ["伟", "李伟", "liwei", "lw", "l"])
 @pytest.mark.parametrize("employee_no", ["E00001", "E00002"])
-def test_a_large_result_read_tier_by_tier_pages_exactly_as_sorting_it_all(session, bank, monkeypatch, employee_no, typed):
+def test_a_large_result_read_tier_by_tier_pages_exactly_as_sorting_it_all(session, bank, monkeypatch, employee_no, typed, walk):
     sorted_pages, total = _all_pages(session, employee_no, typed)
     assert total > PAGE_SIZE  # more than one page, so paging across segments is exercised
     monkeypatch.setattr(domain.search, "PROBE", 1)  # every result counts as large
+    monkeypatch.setattr(domain.search, "WALK", walk)  # tiers walked whole, or looked up after a few rows
     assert _all_pages(session, employee_no, typed) == (sorted_pages, total)
 
 
