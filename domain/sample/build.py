@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.config import Settings
+from domain import name_parts
 from domain.bulk import (
     BALANCE,
     CLIENT,
@@ -149,7 +150,12 @@ def build_sample_bank(
             if not replace:
                 raise BankNotEmpty(counts)
             empty_bank(connection)
-        with _no_cyclic_gc(), _fast_sqlite(connection), _indexes_deferred(connection, HISTORY_TABLES, report):
+        with (
+            _no_cyclic_gc(),
+            _fast_sqlite(connection),
+            _indexes_deferred(connection, HISTORY_TABLES, report),
+            name_parts.triggers_suspended(connection),
+        ):
             _Builder(connection, settings, seed=seed, today=today, report=report).run(progress)
     report.seconds = perf_counter() - started
     return report
@@ -178,10 +184,11 @@ def _fast_sqlite(connection: Connection) -> Iterator[None]:
     connection.commit()
     raw = connection.connection.driver_connection
     before = {
-        name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("synchronous", "cache_size", "journal_mode")
+        name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("synchronous", "cache_size", "mmap_size", "journal_mode")
     }
     raw.execute("PRAGMA synchronous=OFF")
     raw.execute("PRAGMA cache_size=-262144")
+    raw.execute("PRAGMA mmap_size=0")  # writes gain nothing from it, and mapped pages would count as the build's memory
     try:
         raw.execute("PRAGMA journal_mode=MEMORY")
     except sqlite3.OperationalError:  # another connection has the file open: WAL it stays

@@ -403,3 +403,16 @@ def test_a_today_that_is_not_a_date_is_refused_with_a_clear_message(engine, conf
     result = runner.invoke(app, ["--config", str(config_file), "sample", "--clients", "5", "--today", "18/03/2026"])
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_the_bank_is_searchable_by_part_of_a_name_and_new_clients_are_too(bank):
+    """The build lifts the name-part triggers for speed; the parts and the triggers must be back."""
+    with bank.connect() as connection:
+        suffixes = sum(len(name) for (name,) in connection.execute(text("SELECT name FROM client")))
+        assert scalar(bank, "SELECT count(*) FROM client_name_part") == suffixes  # every name's every suffix
+        middle = scalar(bank, "SELECT name FROM client WHERE length(name) = 3 ORDER BY id LIMIT 1")[1:]
+        holders = scalar(bank, f"SELECT count(*) FROM client WHERE name LIKE '%{middle}%'")
+        assert scalar(bank, f"SELECT count(DISTINCT client_id) FROM client_name_part WHERE part LIKE '{middle}%'") == holders
+    with bank.begin() as connection:
+        connection.execute(text("UPDATE client SET name = '欧阳新名' WHERE id = 1"))
+    assert scalar(bank, "SELECT client_id FROM client_name_part WHERE part = '新名'") == 1
