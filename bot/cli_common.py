@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -61,3 +62,13 @@ def database(upgrade: bool = True) -> Iterator[Database]:
         yield opened
     finally:
         opened.dispose()
+
+
+def local_day(value: str | None, config: Settings, option: str) -> date:
+    """A day given as YYYY-MM-DD, or today in the configured time zone."""
+    if value is None:
+        return datetime.now(config.tz).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None

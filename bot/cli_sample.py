@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine, make_url
 
-from bot.cli_common import app, console, database, fail, settings
+from bot.cli_common import app, console, database, fail, local_day, settings
 from bot.config import CORPORATE_CLASSES, Settings
 
 if TYPE_CHECKING:
@@ -37,12 +37,7 @@ TodayOption = Annotated[
 
 
 def _today(value: str | None, config: Settings) -> date:
-    if value is None:
-        return datetime.now(config.tz).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"--today must be a date as YYYY-MM-DD, not {value!r}") from None
+    return local_day(value, config, "--today")
 
 
 @app.command("sample")

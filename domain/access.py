@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, bindparam, false, true
 from sqlmodel import select
@@ -111,22 +112,28 @@ def visibility_parameters(viewer: Viewer) -> dict[str, object]:
     return {"visible_staff": viewer.staff_id, "visible_team": viewer.team_id, "visible_path": viewer.unit_path}
 
 
+def _visibility(shape: str, drive: bool, staff: Any, team: Any, path: Any) -> ColumnElement[bool]:
+    """The rule, once: with the viewer's values, or with parameters for a prepared statement."""
+    if shape == "all":
+        return true()
+    if shape == "units":
+        unit = Client.unit_id if drive else Client.unit_id + 0
+        return unit.in_(select(Unit.id).where(Unit.path.startswith(path)))
+    if shape == "team":
+        return Client.rm_id.in_(select(Staff.id).where(Staff.team_id == team)) | (Client.rm_id == staff)
+    if shape == "own":
+        return Client.rm_id == staff
+    return false()
+
+
 @cache
 def visible_clients_clause(shape: str, drive: bool = True) -> ColumnElement[bool]:
     """The visibility rule for `shape` with the viewer as parameters (see visibility_parameters),
     built once: statements prepared ahead for the commonest updates use it as it is."""
-    if shape == "all":
-        return true()
-    staff = bindparam("visible_staff", type_=Integer)
-    if shape == "units":
-        unit = Client.unit_id if drive else Client.unit_id + 0
-        return unit.in_(select(Unit.id).where(Unit.path.startswith(bindparam("visible_path", type_=String))))
-    if shape == "team":
-        team = select(Staff.id).where(Staff.team_id == bindparam("visible_team", type_=Integer))
-        return Client.rm_id.in_(team) | (Client.rm_id == staff)
-    if shape == "own":
-        return Client.rm_id == staff
-    return false()
+    return _visibility(
+        shape, drive,
+        bindparam("visible_staff", type_=Integer), bindparam("visible_team", type_=Integer), bindparam("visible_path", type_=String),
+    )
 
 
 def visible_clients(viewer: Viewer, *, drive: bool = True) -> ColumnElement[bool]:
@@ -136,10 +143,7 @@ def visible_clients(viewer: Viewer, *, drive: bool = True) -> ColumnElement[bool
     client of a unit in their subtree; an admin all. `drive=False` writes a branch head's unit
     test so that no index serves it: for queries that another index (a name, a tier) should
     drive, where walking a branch's every client by unit would be the slow plan."""
-    shape = visibility_shape(viewer)
-    if shape in ("all", "none"):
-        return visible_clients_clause(shape)
-    return visible_clients_clause(shape, drive).params(visibility_parameters(viewer))
+    return _visibility(visibility_shape(viewer), drive, viewer.staff_id, viewer.team_id, viewer.unit_path)
 
 
 def can_see_client(session: Session, viewer: Viewer, client_id: int) -> bool:
