@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select, update
@@ -89,19 +89,25 @@ class ScanReport:
         return sum(self.created.values())
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """One thing to tell one RM (a tuple: a scan makes hundreds of thousands)."""
+
     kind: AlertKind
     client_id: int
     staff_id: int
     occasion: date
     detail: str = ""
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
 
     @property
     def dedup_key(self) -> str:
-        key = f"{self.kind}:{self.client_id}:{'never' if self.occasion == NEVER else self.occasion.isoformat()}"
-        return f"{key}:{self.detail}" if self.detail else key
+        return dedup_key(self.kind, self.client_id, self.occasion, self.detail)
+
+
+def dedup_key(kind: str, client_id: int, occasion: date, detail: str = "") -> str:
+    """`kind:client:occasion[:detail]`, unique in the outbox."""
+    key = f"{kind}:{client_id}:{'never' if occasion == NEVER else occasion.isoformat()}"
+    return f"{key}:{detail}" if detail else key
 
 
 _BANK = Viewer(staff_id=0, name="scan", role=Role.admin, unit_id=0, unit_path="/", team_id=None)
@@ -212,22 +218,24 @@ def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings
 
 
 def _write(session: Session, findings: Sequence[Finding], now: datetime, report: ScanReport) -> None:
+    """Insert the findings kind by kind, CHUNK at a time; what the insert skipped was there already."""
     connection = session.connection()
     natives = Natives.for_dialect(connection.dialect.name)
+    sqlite = connection.dialect.name == "sqlite"  # dates as ISO text there (see Natives)
     created = natives.instant(now.astimezone(UTC).replace(tzinfo=None))
-    for chunk in _chunks(findings, CHUNK):
-        rows = [
-            (f.dedup_key, f.kind.value, f.client_id, f.staff_id, natives.date(f.occasion), PRIORITY[f.kind],
-             json.dumps(f.payload, ensure_ascii=False, sort_keys=True), "pending", created)
-            for f in chunk
-        ]
-        before = _existing(session, [row[0] for row in rows])
-        write_rows(connection, ALERT, rows)
-        report.created.update(f.kind.value for f in chunk if f.dedup_key not in before)
-
-
-def _existing(session: Session, keys: list[str]) -> set[str]:
-    return set(session.execute(select(Alert.dedup_key).where(Alert.dedup_key.in_(keys))).scalars())
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    by_kind: dict[AlertKind, list[Finding]] = {}
+    for finding in findings:
+        by_kind.setdefault(finding.kind, []).append(finding)
+    for kind, found in by_kind.items():
+        priority = PRIORITY[kind]
+        for chunk in _chunks(found, CHUNK):
+            rows = [
+                (dedup_key(kind, client_id, occasion, detail), kind.value, client_id, staff_id, occasion.isoformat() if sqlite else occasion,
+                 priority, dumps(payload or {}), "pending", created)
+                for _, client_id, staff_id, occasion, detail, payload in chunk
+            ]
+            report.created[kind.value] += write_rows(connection, ALERT, rows)
 
 
 def _chunks(items: Sequence[Finding], size: int) -> Iterable[Sequence[Finding]]:
