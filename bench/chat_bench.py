@@ -370,7 +370,7 @@ async def _latency(database: Database, settings: Settings, bank: sqlite3.Connect
     rng = random.Random(SEED)
     telegram = InProcessTelegram(bot_id=7_000_000_001)
     with _in_process(telegram):
-        application = build_application(settings, database, token="7000000001:in-process-bench", rate_limit=False)
+        application = build_application(settings, database, token="7000000001:in-process-bench", rate_limit=False, jobs=False)
     errors: list[str] = []
 
     async def record_error(_update: object, context: CallbackContext) -> None:
@@ -482,7 +482,7 @@ def _rmbot_application(settings: Settings, database: Database, *, rate_limit: bo
     def make(emulator: Emulator) -> Application:
         data = settings.model_dump()
         data["telegram"].update(base_url=emulator.base_url, base_file_url=emulator.base_file_url, token=emulator.token)
-        return build_application(Settings.model_validate(data), database, token=emulator.token, rate_limit=rate_limit)
+        return build_application(Settings.model_validate(data), database, token=emulator.token, rate_limit=rate_limit, jobs=False)
 
     return make
 

@@ -17,6 +17,7 @@ from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, on_error
 from handlers.context import BotContext, Services, system_clock
 from handlers.render import LOCALES, Renderer
+from reminders.jobs import schedule_jobs
 
 COMMANDS = ("today", "due", "birthdays", "moves", "mine", "find", "log", "settings", "help", "cancel")
 
@@ -28,8 +29,12 @@ def build_application(
     token: str,
     clock: Callable[[], datetime] = system_clock,
     rate_limit: bool = True,
+    jobs: bool = True,
 ) -> Application:
-    """The bot, wired to `database`, talking to `settings.telegram.base_url` (Telegram or the emulator)."""
+    """The bot, wired to `database`, talking to `settings.telegram.base_url` (Telegram or the emulator).
+
+    `jobs=False` leaves out the scheduled jobs (the reminder scan, the digests): for tests and
+    benchmarks that drive the bot update by update."""
     renderer = Renderer(time_zone=settings.schedule.time_zone, aum_mode=settings.display.aum, aum_bands=settings.chat.aum_bands)
     builder = (
         ApplicationBuilder()
@@ -50,6 +55,8 @@ def build_application(
         for handler, group in all_handlers(settings):
             application.add_handler(handler, group)
     application.add_error_handler(on_error)
+    if jobs:
+        schedule_jobs(application)
     return application
 
 

@@ -181,6 +181,8 @@ class ScheduleSettings(_Section):
     time_zone: str = "Asia/Shanghai"
     scan_time: time = time(6, 0)
     digest_time: time = time(8, 30)
+    dispatch_every_seconds: int = 60
+    """How often the bot looks for digests that are due (and for ones missed while it was down)."""
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     workdays: Literal["cn", "all", "mon-fri"] = "cn"

@@ -269,6 +269,23 @@ class Alert(SQLModel, table=True):
     created_at: datetime | None = _instant()
 
 
+class Digest(SQLModel, table=True):
+    """One morning digest per staff member per local day: claimed before it is sent, so that it
+    goes out once however many processes try and however often the bot restarts."""
+
+    __table_args__ = (UniqueConstraint("staff_id", "day", name="uq_digest_staff_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    day: date
+    status: str = Field(default="sending", max_length=16)
+    """sending → sent, empty (nothing to say), blocked (403) or unknown (timed out: maybe delivered)."""
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    items: int = Field(default=0)
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = _instant()
+
+
 class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     staff_id: int = Field(foreign_key="staff.id", index=True)

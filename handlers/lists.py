@@ -79,7 +79,7 @@ def _paged_view(context: BotContext, name: str, result: lists.Page[Any]) -> tupl
     return context.render(_PAGED[name].template, result=result), keyboards.markup(rows)
 
 
-def _digest_view(context: BotContext, digest: lists.Digest) -> tuple[str, InlineKeyboardMarkup | None]:
+def digest_view(context: BotContext, digest: lists.Digest) -> tuple[str, InlineKeyboardMarkup | None]:
     seen: dict[int, Any] = {}
     for section in digest.sections:
         for item in section.items:
@@ -99,7 +99,7 @@ async def show_list(update: Update, context: BotContext, name: str, page: int = 
     services, viewer = context.services, context.viewer
     when = {"today": services.today(viewer), "settings": services.settings}
     if name == TODAY:
-        text, markup = _digest_view(context, await services.run(lists.today, viewer, **when))
+        text, markup = digest_view(context, await services.run(lists.today, viewer, **when))
     elif name == MINE:
         text, markup = _book_view(context, await services.run(lists.book, viewer, **when))
     else:

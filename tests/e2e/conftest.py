@@ -191,7 +191,7 @@ async def bankbot(emulator, run_bot, database, settings, bank, bot_config) -> Ba
     """rmbot's own Application, built by the composition root, polling the emulator."""
     configured = bot_settings(settings, emulator, **bot_config)
     clock = Clock()
-    application = build_application(configured, database, token=emulator.token, clock=clock)
+    application = build_application(configured, database, token=emulator.token, clock=clock, jobs=False)
     await run_bot(application=application)
     await emulator.wait_until_idle()
     return BankBot(emulator, application, database, configured, bank, clock)

@@ -60,7 +60,7 @@ async def test_buttons_from_before_a_restart_say_they_expired(bankbot, emulator,
     card = await rm.press_for_edit(results, results.button_labels[0])
     await bankbot.application.updater.stop()
     await bankbot.application.stop()
-    restarted = build_application(bankbot.settings, database, token=emulator.token, clock=lambda: NOW)
+    restarted = build_application(bankbot.settings, database, token=emulator.token, clock=lambda: NOW, jobs=False)
     await run_bot(application=restarted)
     alert = await rm.press_for_alert(card, "↩ 返回结果")
     assert "已过期" in alert

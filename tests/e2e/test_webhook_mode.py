@@ -17,7 +17,7 @@ async def test_the_bot_answers_through_a_webhook_and_refuses_a_wrong_secret(emul
                   "webhook_secret": "s3cret-s3cret-s3cret"},
     )
     options = transport(configured).options
-    application = build_application(configured, database, token=emulator.token, clock=Clock())
+    application = build_application(configured, database, token=emulator.token, clock=Clock(), jobs=False)
     await application.initialize()
     await application.start()
     try:

@@ -1,0 +1,39 @@
+"""The bot's scheduled jobs, created at start-up from config; the database says what is due.
+
+- `scan`: the reminder scan (`domain.alerts.scan`) every day at [schedule] scan_time.
+- `digests`: every [schedule] dispatch_every_seconds, the digests that are due
+  (`reminders.dispatch`): at each RM's digest time, or as soon as the bot is back if it was down.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, CallbackContext
+
+from domain.alerts import scan
+from handlers.context import Services
+from reminders.dispatch import send_due_digests
+
+SCAN_JOB, DIGEST_JOB = "scan", "digests"
+log = logging.getLogger("rmbot.reminders")
+
+
+def schedule_jobs(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    schedule = services.settings.schedule
+    queue = application.job_queue
+    queue.run_daily(_scan, time=schedule.scan_time.replace(tzinfo=services.settings.tz), name=SCAN_JOB)
+    queue.run_repeating(_digests, interval=schedule.dispatch_every_seconds, first=1, name=DIGEST_JOB)
+
+
+async def _scan(context: CallbackContext) -> None:
+    services: Services = context.application.bot_data["services"]
+    report = await services.run(scan, today=services.today(), settings=services.settings, now=services.now())
+    log.info("reminder scan for %s: %d new alerts, %d cleared", report.day, report.total_created, report.cleared)
+
+
+async def _digests(context: CallbackContext) -> None:
+    sent = await send_due_digests(context.application)
+    if sent:
+        log.info("%d digest(s) sent", sent)
