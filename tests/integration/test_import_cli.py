@@ -5,8 +5,10 @@ import csv
 import time
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -305,3 +307,15 @@ def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "cannot use the database: unable to open database file" in flat(result)
     assert isinstance(result.exception, SystemExit)
+
+
+def test_a_transactions_import_runs_the_reminder_scan_at_once(config_file, engine, bank, tmp_path):
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0)
+    rows = [("BIG1", "C000000001", now.strftime("%Y-%m-%d %H:%M"), "10000000.00", "in")]
+    result = rmbot(config_file, "transactions", transactions(tmp_path, rows))
+    assert result.exit_code == 0, result.output
+    assert "reminder scan: inflow 1" in flat(result)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT kind FROM alert WHERE dedup_key LIKE 'inflow:%'")).scalars().all() == ["inflow"]
+    again = rmbot(config_file, "transactions", transactions(tmp_path, rows))
+    assert "reminder scan: nothing new" in flat(again)
