@@ -212,7 +212,8 @@ def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
         findings.append(Finding(
             _MOVEMENT_KINDS[kind], client_id, rm_id, at.astimezone(zone).date(), detail=str(transaction_id),
-            payload={"tier": tier, "amount": str(amount), "counterparty_bank": bank or "", "transaction_id": transaction_id},
+            payload={"tier": tier, "amount": str(amount), "counterparty_bank": bank or "", "transaction_id": transaction_id,
+                     "at": at.astimezone(UTC).isoformat()},
         ))
     return findings
 

@@ -46,7 +46,7 @@ class Recipient:
     """Their local day the digest is for."""
 
 
-def _parse_time(value: str | None, default: time) -> time:
+def parse_time(value: str | None, default: time) -> time:
     if not value:
         return default
     try:
@@ -80,7 +80,7 @@ def due_recipients(session: Session, *, now: datetime, settings: Settings) -> li
             continue
         if not is_workday(day, schedule.workdays, holidays=schedule.holidays, make_up_days=schedule.make_up_days):
             continue
-        if local.time() < _parse_time(staff.digest_time, schedule.digest_time):
+        if local.time() < parse_time(staff.digest_time, schedule.digest_time):
             continue
         due.append(Recipient(viewer_from_staff(staff, unit), int(staff.telegram_user_id), day))
     return due

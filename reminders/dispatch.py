@@ -13,7 +13,9 @@ import logging
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import Application
 
-from domain import digests, lists
+from domain import digests, lists, urgent
+from handlers import callbacks as cb
+from handlers import keyboards
 from handlers.context import Services
 from handlers.lists import digest_view
 from handlers.render import Renderer, pick_locale
@@ -70,4 +72,33 @@ async def send_due_digests(application: Application) -> int:
         else:
             await services.run(digests.finish, staff_id=staff_id, day=day, status="sent", now=now, message_id=message.message_id, items=items)
             sent += 1
+    return sent
+
+
+async def send_urgent_alerts(application: Application) -> int:
+    """Send every urgent alert that may go out now (outside the RM's quiet hours); returns how many went."""
+    services: Services = application.bot_data["services"]
+    settings = services.settings
+    now = services.now()
+    sent = 0
+    for alert in await services.run(urgent.due_urgent, now=now, settings=settings):
+        if not await services.run(urgent.claim_alert, alert_id=alert.alert_id):
+            continue
+        speaker = Speaker(services.renderer, pick_locale(alert.locale, settings.display.locale))
+        markup = keyboards.markup([[keyboards.button(speaker.label("list_item", None, alert), cb.encode(cb.CARD, alert.client_id))]])
+        status = "sent"
+        try:
+            await application.bot.send_message(alert.telegram_user_id, speaker.render("urgent_attrition", alert=alert), reply_markup=markup)
+        except Forbidden:
+            status = "blocked"
+        except TimedOut:
+            status = "unknown"
+        except BadRequest:  # before NetworkError, of which PTB makes it a kind
+            status = "failed"
+        except NetworkError:
+            status = "pending"  # surely not sent: the next run tries again
+        await services.run(urgent.finish_alert, alert_id=alert.alert_id, staff_id=alert.staff_id, status=status, now=now)
+        if status == "pending":
+            break
+        sent += status == "sent"
     return sent

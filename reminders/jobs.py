@@ -1,8 +1,9 @@
 """The bot's scheduled jobs, created at start-up from config; the database says what is due.
 
 - `scan`: the reminder scan (`domain.alerts.scan`) every day at [schedule] scan_time.
-- `digests`: every [schedule] dispatch_every_seconds, the digests that are due
-  (`reminders.dispatch`): at each RM's digest time, or as soon as the bot is back if it was down.
+- `digests`: every [schedule] dispatch_every_seconds, the urgent alerts that may go out and the
+  digests that are due (`reminders.dispatch`): at each RM's digest time, or as soon as the bot is
+  back if it was down.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from telegram.ext import Application, CallbackContext
 
 from domain.alerts import scan
 from handlers.context import Services
-from reminders.dispatch import send_due_digests
+from reminders.dispatch import send_due_digests, send_urgent_alerts
 
 SCAN_JOB, DIGEST_JOB = "scan", "digests"
 log = logging.getLogger("rmbot.reminders")
@@ -34,6 +35,7 @@ async def _scan(context: CallbackContext) -> None:
 
 
 async def _digests(context: CallbackContext) -> None:
+    urgent = await send_urgent_alerts(context.application)
     sent = await send_due_digests(context.application)
-    if sent:
-        log.info("%d digest(s) sent", sent)
+    if urgent or sent:
+        log.info("%d urgent alert(s) and %d digest(s) sent", urgent, sent)

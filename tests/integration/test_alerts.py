@@ -97,6 +97,7 @@ def test_the_payload_says_what_the_digest_needs(session, bank, settings):
     attrition = session.exec(select(Alert).where(Alert.kind == "attrition")).one()
     assert json.loads(attrition.payload) | {"transaction_id": 0} == {
         "amount": "200000.00", "counterparty_bank": "招商银行", "tier": "wealth", "transaction_id": 0,
+        "at": "2026-11-23T07:00:00+00:00",  # 15:00 in Shanghai, yesterday
     }
     ahead = session.exec(select(Alert).where(Alert.kind == "birthday", Alert.occasion == date(2026, 12, 1))).one()
     assert json.loads(ahead.payload) == {"calendar": "solar", "days": 7, "tier": "private"}
