@@ -547,7 +547,7 @@ async def _measure(path: Path, clients: int) -> Report:
         except sqlite3.OperationalError as error:
             raise BenchFailed(f"could not link RMs to Telegram ids in {path}: {error}") from None
         audit_before = bank.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-        database = open_database(settings, upgrade=False)
+        database = open_database(settings, upgrade=False, background_checkpoints=True)  # as `rmbot run` opens it
         engine = database.engine
         try:
             if db.current_revision(engine) != db.head_revision():

@@ -17,7 +17,7 @@ from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, on_error
 from handlers.context import BotContext, Services, system_clock
 from handlers.render import LOCALES, Renderer
-from reminders.jobs import schedule_jobs
+from reminders.jobs import schedule_checkpoints, schedule_jobs
 
 COMMANDS = ("today", "due", "birthdays", "moves", "mine", "find", "log", "settings", "help", "cancel")
 
@@ -57,6 +57,8 @@ def build_application(
     application.add_error_handler(on_error)
     if jobs:
         schedule_jobs(application)
+    if database.checkpoint_seconds:
+        schedule_checkpoints(application, database)
     return application
 
 

@@ -27,7 +27,7 @@ def run() -> None:
         raise fail(str(exc)) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    with database() as opened:
+    with database(background_checkpoints=True) as opened:
         run_forever(build_application(configured, opened, token=token), configured)
 
 

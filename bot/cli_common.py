@@ -56,8 +56,8 @@ def settings() -> Settings:
 
 
 @contextmanager
-def database(upgrade: bool = True) -> Iterator[Database]:
-    opened = open_database(settings(), upgrade=upgrade)
+def database(upgrade: bool = True, *, background_checkpoints: bool = False) -> Iterator[Database]:
+    opened = open_database(settings(), upgrade=upgrade, background_checkpoints=background_checkpoints)
     try:
         yield opened
     finally:

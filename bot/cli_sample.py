@@ -76,7 +76,7 @@ def demo(
         raise fail(f"--as must be one of {', '.join(PERSONAS)}, not {persona!r}")
     config = settings()
     day = _today(today, config)
-    with database() as opened:
+    with database(background_checkpoints=True) as opened:
         with opened.engine.connect() as connection:
             counts = bank_counts(connection)
         if not counts["client"]:

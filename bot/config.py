@@ -35,6 +35,10 @@ class DatabaseSettings(_Section):
     sqlite_mmap_mb: int = 8192
     """Read the file through memory mapping, up to this size: searches across a million clients
     touch pages all over the file. 0 turns it off."""
+    sqlite_checkpoint_seconds: int = 30
+    """The bot writes the WAL back into the database file in the background this often, instead
+    of inside whichever request's commit crosses SQLite's threshold (a fsync that can take
+    ~100 ms on a slow disk). 0: SQLite's own automatic checkpoints."""
     echo: bool = False
 
 

@@ -17,9 +17,12 @@ from sqlmodel import Session
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, cache_mb: int = 64, mmap_mb: int = 8192, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 5000, cache_mb: int = 64, mmap_mb: int = 8192, autocheckpoint: bool = True, echo: bool = False
+) -> Engine:
     """An engine for `url`; SQLite files get WAL, a busy timeout, enforced foreign keys, a page
-    cache of `cache_mb` and memory-mapped reads up to `mmap_mb`."""
+    cache of `cache_mb` and memory-mapped reads up to `mmap_mb`. `autocheckpoint=False` leaves
+    checkpoints to the caller (see `checkpoint`)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -36,10 +39,20 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, cache_mb: int = 64, mm
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")
             cursor.execute(f"PRAGMA mmap_size={1024 * 1024 * int(mmap_mb)}")
+            if not autocheckpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def checkpoint(engine: Engine) -> tuple[int, int, int]:
+    """Write the SQLite WAL back into the database without waiting for readers or writers
+    (PASSIVE): (busy, frames in the log, frames checkpointed)."""
+    with engine.connect() as connection:
+        busy, log, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        return busy, log, done
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
