@@ -77,6 +77,9 @@ def remind_scan(on: DateOption = None) -> None:
     day = local_day(on, config, "--date")
     with database() as opened, unit_of_work(opened.sessions) as session:
         report = scan(session, today=day, settings=config)
+    if report.skipped:
+        console.print("another rmbot process is running the scan right now: nothing done here.")
+        return
     table = Table(title=f"Reminder scan for {day.isoformat()}")
     table.add_column("kind")
     table.add_column("found", justify="right")

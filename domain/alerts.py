@@ -35,6 +35,7 @@ from domain import lists
 from domain.access import Viewer
 from domain.bulk import Natives, TableSpec, write_rows
 from domain.calendar import is_workday
+from domain.locks import SCAN, try_lead
 from domain.models import Alert, Client, Direction, Role
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ class ScanReport:
     """Alerts written by this scan per kind (0 when an earlier scan wrote them)."""
     cleared: int = 0
     birthdays_scanned: bool = True
+    skipped: bool = False
+    """Another process holds the scan: this one did nothing."""
 
     @property
     def total_created(self) -> int:
@@ -115,9 +118,13 @@ _BANK = Viewer(staff_id=0, name="scan", role=Role.admin, unit_id=0, unit_path="/
 
 
 def scan(session: Session, *, today: date, settings: Settings, now: datetime | None = None) -> ScanReport:
-    """Find everything due on `today` (the bank's local day) and write the new alerts."""
+    """Find everything due on `today` (the bank's local day) and write the new alerts. When
+    another process is scanning (PostgreSQL), returns at once with `skipped` set."""
     now = now or datetime.now(UTC)
     report = ScanReport(day=today)
+    if not try_lead(session, SCAN):
+        report.skipped = True
+        return report
     report.cleared = clear_contacted(session, now=now)
     zone = settings.tz
     schedule = settings.schedule

@@ -166,3 +166,17 @@ def test_the_command_line_scans_and_dry_runs(engine, bank, config_file):
     assert bare.exit_code == 2 and "--dry-run" in bare.output
     bad = runner.invoke(app, ["--config", str(config_file), "remind", "scan", "--date", "2026-02-30"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_while_one_process_scans_another_skips(session, bank, settings, sessions):
+    from domain.locks import SCAN, try_lead
+
+    assert try_lead(session, SCAN)  # this session is "the other process", mid-scan
+    with sessions() as other:
+        report = scan(other, today=TODAY, settings=settings, now=NOW)
+        other.commit()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    assert report.skipped is postgresql  # SQLite runs one process: nothing to skip for
+    session.rollback()  # the lock ends with its transaction
+    with sessions() as other:
+        assert not scan(other, today=TODAY, settings=settings, now=NOW).skipped
