@@ -127,6 +127,7 @@ async def chat_in_terminal(
     console: Console,
     read_line: Callable[[str], str] = input,
     files: Path = Path("demo-output"),
+    jobs: bool = True,
 ) -> None:
     employee_no, telegram_id = PERSONAS[persona]
     async with Emulator() as emulator, contextlib.AsyncExitStack() as stack:
@@ -134,10 +135,12 @@ async def chat_in_terminal(
             update={"telegram": settings.telegram.model_copy(
                 update={"base_url": emulator.base_url, "base_file_url": emulator.base_file_url})}
         )
-        application = build_application(configured, database, token=emulator.token)
-        await stack.enter_async_context(serving(emulator, application))
+        application = build_application(configured, database, token=emulator.token, jobs=jobs)
         language = "zh-hans" if settings.display.locale == "zh_CN" else "en"
-        user = emulator.create_user(user_id=telegram_id, first_name=f"demo {persona}", language_code=language)
+        # Someone who has used the bot before (so it may write first): after the digest time on a
+        # working day, this morning's digest arrives as the demo starts, as it would on a phone.
+        user = emulator.create_user(user_id=telegram_id, first_name=f"demo {persona}", language_code=language, started=True)
+        await stack.enter_async_context(serving(emulator, application))
         chat = TerminalChat(emulator, user, console, files, [])
         console.print(
             f"\n[bold]Chatting with rmbot as {persona} ({employee_no})[/]. Type a client's name (e.g. 张, zhang, zs), "

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, bindparam, false, true
-from sqlmodel import select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Integer, String, bindparam, false, true, update
+from sqlmodel import Session, select
 
 from domain.models import Client, Role, Staff, Unit
 
@@ -29,6 +28,8 @@ class Viewer:
     team_id: int | None
     locale: str | None = None
     time_zone: str | None = None
+    blocked: bool = False
+    """Telegram refused a message to them (they blocked the bot); writing again lifts it."""
 
     @property
     def is_admin(self) -> bool:
@@ -58,7 +59,10 @@ def viewer_from_staff(staff: Staff, unit: Unit) -> Viewer:
 
 
 _VIEWER_BY_TELEGRAM = (
-    select(Staff.id, Staff.name, Staff.role, Unit.id, Unit.path, Staff.team_id, Staff.locale, Staff.time_zone)
+    select(
+        Staff.id, Staff.name, Staff.role, Unit.id, Unit.path, Staff.team_id, Staff.locale, Staff.time_zone,
+        Staff.blocked_at.is_not(None),
+    )
     .join(Unit, Unit.id == Staff.unit_id)
     .where(Staff.telegram_user_id == bindparam("telegram_user_id"), Staff.active == True)  # noqa: E712
     .limit(1)
@@ -69,7 +73,12 @@ _VIEWER_BY_TELEGRAM = (
 def viewer_for_telegram(session: Session, telegram_user_id: int) -> Viewer | None:
     """The active staff member linked to this Telegram account, or None: strangers see nothing."""
     row = session.execute(_VIEWER_BY_TELEGRAM, {"telegram_user_id": telegram_user_id}).first()
-    return None if row is None else Viewer(*row)
+    return None if row is None else Viewer(*row[:8], blocked=bool(row[8]))
+
+
+def lift_block(session: Session, staff_id: int) -> None:
+    """They wrote to the bot again: digests and alerts may reach them once more."""
+    session.execute(update(Staff).where(Staff.id == staff_id).values(blocked_at=None))
 
 
 def viewer_for_employee(session: Session, employee_no: str) -> Viewer | None:

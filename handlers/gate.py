@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from domain.access import viewer_for_telegram
+from domain.access import lift_block, viewer_for_telegram
 from handlers.context import BotContext
 from handlers.render import pick_locale
 
@@ -33,6 +33,8 @@ async def sign_in_gate(update: Update, context: BotContext) -> None:
         await _refuse_stranger(update, context)
         raise ApplicationHandlerStop
     context.viewer = viewer
+    if viewer.blocked:
+        await services.run(lift_block, viewer.staff_id)
 
 
 async def _refuse_stranger(update: Update, context: BotContext) -> None:

@@ -28,7 +28,8 @@ async def _run(database, settings, *lines, persona="rm", tmp_path=None):
             connection.execute(text("UPDATE staff SET telegram_user_id = :u WHERE employee_no = :e"), {"u": user_id, "e": employee_no})
     out = StringIO()
     console = Console(file=out, width=100, color_system=None)
-    await chat_in_terminal(settings, database, persona=persona, console=console, read_line=_script(*lines), files=tmp_path)
+    # No scheduled jobs: a digest pushed by the clock would interleave with the scripted chat.
+    await chat_in_terminal(settings, database, persona=persona, console=console, read_line=_script(*lines), files=tmp_path, jobs=False)
     return out.getvalue()
 
 

@@ -96,3 +96,14 @@ def test_the_bot_schedules_the_scan_and_the_digests_from_config(settings, databa
     assert sorted(job.name for job in application.job_queue.jobs()) == sorted([SCAN_JOB, DIGEST_JOB])
     assert not build_application(settings, database, token=emulator.token, jobs=False).job_queue.jobs()
 
+
+
+async def test_writing_to_the_bot_again_after_blocking_it_brings_the_digests_back(bankbot, rm):
+    await bankbot.emulator.block(rm)
+    bankbot.clock.now = AFTER
+    await send_due_digests(bankbot.application)
+    await bankbot.emulator.unblock(rm)
+    await bankbot.emulator.send_text(rm, "/help")
+    await bankbot.emulator.next_message(rm.id)
+    bankbot.clock.now = datetime(2026, 11, 24, 0, 31, tzinfo=UTC)  # Tuesday's digest
+    assert await send_due_digests(bankbot.application) == 1
