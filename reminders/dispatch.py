@@ -63,7 +63,7 @@ async def send_due_digests(application: Application) -> int:
             log.warning("digest for staff %s timed out: maybe delivered, not sent again", staff_id)
             await services.run(digests.finish, staff_id=staff_id, day=day, status="unknown", now=now)
         except BadRequest as error:  # before NetworkError, of which PTB makes it a kind
-            log.warning("digest for staff %s refused by Telegram: %s", staff_id, error.message)
+            log.info("digest for staff %s refused by Telegram: %s", staff_id, error.message)  # e.g. never started the bot
             await services.run(digests.finish, staff_id=staff_id, day=day, status="failed", now=now)
         except NetworkError as error:
             log.warning("digest for staff %s not sent (%s): retried on the next run", staff_id, type(error).__name__)
