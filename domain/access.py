@@ -88,8 +88,9 @@ def viewer_for_employee(session: Session, employee_no: str) -> Viewer | None:
     return None if row is None else viewer_from_staff(*row)
 
 
-def subtree_units(viewer: Viewer):  # noqa: ANN201
-    return select(Unit.id).where(Unit.path.startswith(viewer.unit_path))
+def subtree_units(path):  # noqa: ANN001, ANN201
+    """Ids of the unit at `path` (a value or a parameter) and every unit under it."""
+    return select(Unit.id).where(Unit.path.startswith(path))
 
 
 def visible_staff(viewer: Viewer) -> ColumnElement[bool]:
@@ -97,7 +98,7 @@ def visible_staff(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role == Role.admin:
         return true()
     if viewer.role == Role.branch_head:
-        return Staff.unit_id.in_(subtree_units(viewer))
+        return Staff.unit_id.in_(subtree_units(viewer.unit_path))
     if viewer.role == Role.team_lead and viewer.team_id is not None:
         return (Staff.team_id == viewer.team_id) | (Staff.id == viewer.staff_id)
     return Staff.id == viewer.staff_id
@@ -127,7 +128,7 @@ def _visibility(shape: str, drive: bool, staff: Any, team: Any, path: Any) -> Co
         return true()
     if shape == "units":
         unit = Client.unit_id if drive else Client.unit_id + 0
-        return unit.in_(select(Unit.id).where(Unit.path.startswith(path)))
+        return unit.in_(subtree_units(path))
     if shape == "team":
         return Client.rm_id.in_(select(Staff.id).where(Staff.team_id == team)) | (Client.rm_id == staff)
     if shape == "own":

@@ -73,17 +73,23 @@ def _prefix(column, text: str, dialect: str) -> ColumnElement[bool]:  # noqa: AN
     return column.startswith(text, autoescape=True)
 
 
-def _starts(column, text: str) -> ColumnElement[bool]:  # noqa: ANN001
+def _starts(column, text) -> ColumnElement[bool]:  # noqa: ANN001
     """The same prefix test written so that no index serves it: checked on rows another index found."""
-    return func.substr(column, 1, len(text)) == text
+    return func.substr(column, 1, func.length(text)) == text
 
 
 def _name_key(text: str) -> str:
     return text.lower()
 
 
-def _contains_name(text: str) -> ColumnElement[bool]:
-    return func.lower(Client.name).contains(_name_key(text), autoescape=True)
+def _like_pattern(text: str) -> str:
+    """`%text%` in lower case, with LIKE's wildcards (and the escape character) escaped by `/`."""
+    escaped = _name_key(text).replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _contains_name(pattern) -> ColumnElement[bool]:  # noqa: ANN001
+    return func.lower(Client.name).like(pattern, escape="/")
 
 
 def _parts(query: ParsedQuery, dialect: str):  # noqa: ANN202
@@ -94,13 +100,18 @@ def _parts(query: ParsedQuery, dialect: str):  # noqa: ANN202
 
 def _row_match(query: ParsedQuery) -> ColumnElement[bool]:
     """The match as a test on each row, for searches another index drives (the viewer's book, a tier)."""
-    if query.kind == QueryKind.phone_last4:
-        return (Client.phone_last4 == query.text) | (Client.client_no == query.text)
-    if query.kind == QueryKind.client_no:
-        return Client.client_no == query.text
-    if query.kind == QueryKind.pinyin:
-        return _starts(Client.name_pinyin, query.text) | _starts(Client.name_initials, query.text)
-    return _contains_name(query.text)
+    return _row_test(query.kind, query.text, _like_pattern(query.text))
+
+
+def _row_test(kind: QueryKind, typed, pattern) -> ColumnElement[bool]:  # noqa: ANN001
+    """The row test, with the typed text and its LIKE pattern as values or as statement parameters."""
+    if kind == QueryKind.phone_last4:
+        return (Client.phone_last4 == typed) | (Client.client_no == typed)
+    if kind == QueryKind.client_no:
+        return Client.client_no == typed
+    if kind == QueryKind.pinyin:
+        return _starts(Client.name_pinyin, typed) | _starts(Client.name_initials, typed)
+    return _contains_name(pattern)
 
 
 def _indexed_match(query: ParsedQuery, dialect: str) -> ColumnElement[bool]:
@@ -109,7 +120,7 @@ def _indexed_match(query: ParsedQuery, dialect: str) -> ColumnElement[bool]:
         return or_(_prefix(Client.name_pinyin, query.text, dialect), _prefix(Client.name_initials, query.text, dialect))
     if query.kind == QueryKind.name:
         within = Client.id.in_(_parts(query, dialect))
-        return within & _contains_name(query.text) if len(query.text) > NAME_PART_LENGTH else within
+        return within & _contains_name(_like_pattern(query.text)) if len(query.text) > NAME_PART_LENGTH else within
     return _row_match(query)
 
 
@@ -172,7 +183,7 @@ def search_clients(session: Session, viewer: Viewer, query: ParsedQuery, page: i
         found = select(ClientNamePart.client_id).distinct().join(Client, Client.id == ClientNamePart.client_id)
         found = found.where(_prefix(ClientNamePart.part, _name_key(query.text)[:NAME_PART_LENGTH], dialect), visible)
         if len(query.text) > NAME_PART_LENGTH:
-            found = found.where(_contains_name(query.text))
+            found = found.where(_contains_name(_like_pattern(query.text)))
     else:
         raw = _count(session, select(Client.id).where(_indexed_match(query, dialect)), PROBE)
         found = select(Client.id).where(_indexed_match(query, dialect), visible)
@@ -254,16 +265,7 @@ def _book_statement(kind: QueryKind, shape: str):  # noqa: ANN202
     commonest update there is) with the text, viewer and page as parameters, the match count
     riding along as a window so that one statement answers both."""
     typed, viewer = bindparam("text", type_=String), bindparam("viewer", type_=Integer)
-    if kind == QueryKind.phone_last4:
-        match = (Client.phone_last4 == typed) | (Client.client_no == typed)
-    elif kind == QueryKind.client_no:
-        match = Client.client_no == typed
-    elif kind == QueryKind.pinyin:
-        match = (func.substr(Client.name_pinyin, 1, func.length(typed)) == typed) | (
-            func.substr(Client.name_initials, 1, func.length(typed)) == typed
-        )
-    else:
-        match = func.lower(Client.name).like(bindparam("pattern", type_=String), escape="/")
+    match = _row_test(kind, typed, bindparam("pattern", type_=String))
     visible = visible_clients_clause(shape)
     mine = Client.rm_id == viewer
     rank = (case((Client.name == typed, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
@@ -274,11 +276,6 @@ def _book_statement(kind: QueryKind, shape: str):  # noqa: ANN202
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
     )
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return f"%{escaped}%"
 
 
 def _search_book(session: Session, viewer: Viewer, query: ParsedQuery, page: int) -> SearchPage:
