@@ -37,6 +37,31 @@ class Speaker:
         return self.renderer.label(self.locale, name, *args, **kwargs)
 
 
+RETRY = "retry"
+"""The message surely did not leave (the connection failed): give the claim back, stop this run."""
+
+
+async def deliver(application: Application, chat_id: int, text: str, markup, *, what: str) -> tuple[str, int | None]:  # noqa: ANN001
+    """Send one pushed message: ("sent", message id), or why not: "blocked" (403), "unknown" (timed
+    out: maybe delivered, so not sent again), "failed" (Telegram refused it, e.g. a chat the person
+    never started) or RETRY."""
+    try:
+        message = await application.bot.send_message(chat_id, text, reply_markup=markup)
+    except Forbidden:
+        log.info("%s: the bot is blocked; nothing more is sent until they write again", what)
+        return "blocked", None
+    except TimedOut:
+        log.warning("%s timed out: maybe delivered, not sent again", what)
+        return "unknown", None
+    except BadRequest as error:  # before NetworkError, of which PTB makes it a kind
+        log.info("%s refused by Telegram: %s", what, error.message)
+        return "failed", None
+    except NetworkError as error:
+        log.warning("%s not sent (%s): retried on the next run", what, type(error).__name__)
+        return RETRY, None
+    return "sent", message.message_id
+
+
 async def send_due_digests(application: Application) -> int:
     """Send every digest that is due now; returns how many went out."""
     services: Services = application.bot_data["services"]
@@ -54,24 +79,12 @@ async def send_due_digests(application: Application) -> int:
         locale = pick_locale(recipient.viewer.locale, settings.display.locale)
         text, markup = digest_view(Speaker(services.renderer, locale), digest)
         items = sum(section.total for section in digest.sections)
-        try:
-            message = await application.bot.send_message(recipient.telegram_user_id, text, reply_markup=markup)
-        except Forbidden:
-            log.info("staff %s has blocked the bot: no more digests until they come back", staff_id)
-            await services.run(digests.finish, staff_id=staff_id, day=day, status="blocked", now=now)
-        except TimedOut:
-            log.warning("digest for staff %s timed out: maybe delivered, not sent again", staff_id)
-            await services.run(digests.finish, staff_id=staff_id, day=day, status="unknown", now=now)
-        except BadRequest as error:  # before NetworkError, of which PTB makes it a kind
-            log.info("digest for staff %s refused by Telegram: %s", staff_id, error.message)  # e.g. never started the bot
-            await services.run(digests.finish, staff_id=staff_id, day=day, status="failed", now=now)
-        except NetworkError as error:
-            log.warning("digest for staff %s not sent (%s): retried on the next run", staff_id, type(error).__name__)
+        status, message_id = await deliver(application, recipient.telegram_user_id, text, markup, what=f"digest for staff {staff_id}")
+        if status == RETRY:
             await services.run(digests.release, staff_id=staff_id, day=day)
             break
-        else:
-            await services.run(digests.finish, staff_id=staff_id, day=day, status="sent", now=now, message_id=message.message_id, items=items)
-            sent += 1
+        await services.run(digests.finish, staff_id=staff_id, day=day, status=status, now=now, message_id=message_id, items=items)
+        sent += status == "sent"
     return sent
 
 
@@ -86,17 +99,10 @@ async def send_urgent_alerts(application: Application) -> int:
             continue
         speaker = Speaker(services.renderer, pick_locale(alert.locale, settings.display.locale))
         markup = keyboards.markup([[keyboards.button(speaker.label("list_item", None, alert), cb.encode(cb.CARD, alert.client_id))]])
-        status = "sent"
-        try:
-            await application.bot.send_message(alert.telegram_user_id, speaker.render("urgent_attrition", alert=alert), reply_markup=markup)
-        except Forbidden:
-            status = "blocked"
-        except TimedOut:
-            status = "unknown"
-        except BadRequest:  # before NetworkError, of which PTB makes it a kind
-            status = "failed"
-        except NetworkError:
-            status = "pending"  # surely not sent: the next run tries again
+        text = speaker.render("urgent_attrition", alert=alert)
+        status, _ = await deliver(application, alert.telegram_user_id, text, markup, what=f"urgent alert {alert.alert_id}")
+        if status == RETRY:
+            status = "pending"  # the claim given back: the next run tries again
         await services.run(urgent.finish_alert, alert_id=alert.alert_id, staff_id=alert.staff_id, status=status, now=now)
         if status == "pending":
             break
