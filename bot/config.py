@@ -216,6 +216,15 @@ class ChatSettings(_Section):
 
     conversation_timeout_seconds: int = 600
     undo_minutes: int = 10
+    snooze_days: tuple[int, ...] = (1, 7)
+    """The snooze buttons on a digest reminder, in days."""
+
+    @field_validator("snooze_days")
+    @classmethod
+    def _positive_snoozes(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(days < 1 or days > 90 for days in value) or len(value) > 3:
+            raise ValueError("snooze_days takes up to three numbers of days, each from 1 to 90")
+        return value
     aum_bands: tuple[Decimal, ...] = tuple(
         Decimal(v) for v in (50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 50_000_000)
     )

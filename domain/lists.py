@@ -28,9 +28,11 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
+    exists,
     false,
     func,
     literal,
+    not_,
     null,
     or_,
     true,
@@ -41,7 +43,7 @@ from sqlmodel import Session, select
 from domain.access import Viewer, visible_clients
 from domain.calendar import is_workday, lunar_year_of, next_lunar_birthday, next_solar_birthday, solar_to_lunar
 from domain.errors import DomainError
-from domain.models import Client, Direction, Interaction, Transaction
+from domain.models import Client, Direction, Interaction, ReminderHold, Transaction
 from domain.rules import (
     ContactClass,
     Tier,
@@ -581,7 +583,9 @@ def large_movement_threshold_fen(movements: MovementSettings) -> ColumnElement[i
     return case((and_(aum > 0, share > 0, share < line), share), else_=line)
 
 
-def _movement_query(viewer: Viewer, since: datetime, until: datetime, settings: Settings, *, attrition_only: bool = False) -> Any:
+def _movement_query(
+    viewer: Viewer, since: datetime, until: datetime, settings: Settings, *also: ColumnElement[bool], attrition_only: bool = False
+) -> Any:
     """Large movements in [since, until), in list order. The kind is filtered with plain column
     conditions, not the ordering CASE, so that the planner can estimate how many rows it keeps."""
     outflow = Transaction.direction == Direction.outflow.value
@@ -620,6 +624,7 @@ def _movement_query(viewer: Viewer, since: datetime, until: datetime, settings: 
             Transaction.occurred_at < until,
             amount >= threshold,
             and_(outflow, Transaction.other_bank.is_(True)) if attrition_only else true(),
+            *also,
         )
         .order_by(kind, Transaction.amount.desc(), Transaction.occurred_at.desc(), Transaction.id)
     )
@@ -841,7 +846,8 @@ def _birthday_section(
         return Section(name, (), 0)
     inner = _birthday_query(viewer, today, today + timedelta(days=max(days[-1] for days in reminders.values())))
     remind = or_(*(and_(inner.c.tier == tier, inner.c.days.in_(days)) for tier, days in reminders.items()))
-    rows, total = _fetch_top(session, _ordered_birthdays(inner, remind), cap)
+    held = live_hold("birthday", inner.c.id, today, ReminderHold.occasion >= today)
+    rows, total = _fetch_top(session, _ordered_birthdays(inner, remind, not_(held)), cap)
     return Section(name, tuple(_birthday_item(row, today, settings) for row in rows), total)
 
 
@@ -851,6 +857,10 @@ def _due_sections(session: Session, viewer: Viewer, today: date, settings: Setti
     zone = _zone(viewer, settings)
     terms = _DueTerms.on(today, zone, settings)
     c = _due_rows(viewer, terms).c
+    held = or_(
+        and_(c.grp == _FOLLOW_UP, live_hold("follow_up", c.id, today, ReminderHold.occasion == c.next_follow_up)),
+        and_(c.grp != _FOLLOW_UP, live_hold("overdue", c.id, today)),
+    )
     section = case((c.grp == _FOLLOW_UP, 0), else_=1)
     ranked = select(
         *_due_columns(c),
@@ -859,7 +869,7 @@ def _due_sections(session: Session, viewer: Viewer, today: date, settings: Setti
         func.count().over(partition_by=section).label("section_total"),
         func.row_number().over(partition_by=(section, c.tier), order_by=c.id).label("first_of_tier"),
         func.count().over(partition_by=(section, c.tier)).label("tier_total"),
-    ).subquery()
+    ).where(not_(held)).subquery()
     r = ranked.c
     rows = session.exec(
         select(*r).where(or_(r.position <= cap, r.first_of_tier == 1)).order_by(r.section, r.position)
@@ -874,15 +884,52 @@ def _due_sections(session: Session, viewer: Viewer, today: date, settings: Setti
     return sections[0], sections[1]
 
 
-def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, cap: int = DIGEST_CAP) -> Digest:
-    """The morning digest as it would be sent on `today`, each section capped at `cap` items."""
+BACK_DAYS = 14
+"""How long after an outflow's snooze ended it is still brought back (digests missed over a holiday)."""
+
+
+def live_hold(kind: str, client_id: Any, today: date, *where: Any) -> ColumnElement[bool]:
+    """SQL: a hold (`domain.triage`) on the client's `kind` reminder still in force on `today`."""
+    return exists().where(ReminderHold.client_id == client_id, ReminderHold.kind == kind, ReminderHold.until > today, *where)
+
+
+def _ended_outflow_snooze(today: date, *where: Any) -> Any:
+    return [
+        ReminderHold.kind == "attrition",
+        ReminderHold.action == "snooze",
+        ReminderHold.until <= today,
+        ReminderHold.until > today - timedelta(days=BACK_DAYS),
+        *where,
+    ]
+
+
+def _attrition_section(session: Session, viewer: Viewer, today: date, settings: Settings, cap: int) -> Section[MovementItem]:
+    """Outflows to other banks since yesterday not yet handled (marked done, snoozed, or the client
+    contacted after them), and those whose snooze has ended even though they left that window."""
     since, until = _movement_window(viewer, today, 1, settings)
-    attrition = _movement_query(viewer, since, until, settings, attrition_only=True)
-    rows, total = _fetch_top(session, attrition, cap)
+    before_hold = ReminderHold.created_at > Transaction.occurred_at
+    open_ = (
+        not_(live_hold("attrition", Client.id, today, before_hold)),
+        or_(Client.last_contact_at.is_(None), Client.last_contact_at <= Transaction.occurred_at),
+    )
+    rows, total = _fetch_top(session, _movement_query(viewer, since, until, settings, *open_, attrition_only=True), cap)
+    ended = _ended_outflow_snooze(today)
+    if session.exec(select(ReminderHold.id).where(*ended).limit(1)).first() is not None:
+        oldest = _start_of(today - timedelta(days=BACK_DAYS + max(settings.chat.snooze_days, default=0) + 2), _zone(viewer, settings))
+        back = exists().where(ReminderHold.client_id == Client.id, *_ended_outflow_snooze(today, before_hold))
+        back_rows, back_total = _fetch_top(session, _movement_query(viewer, oldest, since, settings, *open_, back, attrition_only=True), cap)
+        rows = sorted([*rows, *back_rows], key=lambda r: (-r.amount, -r.occurred_at.timestamp(), r.id))[:cap]
+        total += back_total
+    return Section("attrition", tuple(_movement_item(row) for row in rows), total)
+
+
+def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, cap: int = DIGEST_CAP) -> Digest:
+    """The morning digest as it would be sent on `today`, each section capped at `cap` items;
+    reminders the RM snoozed or marked done (`domain.triage`) are left out while their hold lasts."""
     follow_ups, overdue = _due_sections(session, viewer, today, settings, cap)
     return Digest(
         today=today,
-        attrition=Section("attrition", tuple(_movement_item(row) for row in rows), total),
+        attrition=_attrition_section(session, viewer, today, settings, cap),
         birthdays_today=_birthday_section(session, viewer, "birthdays_today", today, settings, cap, lambda d: d == 0),
         follow_ups=follow_ups,
         overdue=overdue,

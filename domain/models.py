@@ -286,6 +286,27 @@ class Digest(SQLModel, table=True):
     sent_at: datetime | None = _instant()
 
 
+class ReminderHold(SQLModel, table=True):
+    """An RM's word on a digest reminder: snoozed until a day, or done. The digest leaves out a
+    client's reminder of `kind` while a hold is live (`until` is after the day), for the occasion
+    it names (a follow-up date, a birthday) or, for movements, for the transactions before it."""
+
+    __tablename__ = "reminder_hold"
+    __table_args__ = (Index("ix_reminder_hold_client_kind", "client_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    kind: str = Field(max_length=32)
+    action: str = Field(max_length=8)
+    """`snooze` or `done`."""
+    until: date
+    """The first day the reminder may show again."""
+    occasion: date | None = None
+    """The follow-up date or birthday the hold is for; None for overdue and movements."""
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     staff_id: int = Field(foreign_key="staff.id", index=True)

@@ -35,6 +35,7 @@ class UrgentAlert:
     amount: Decimal
     counterparty_bank: str
     occurred_at: datetime | None
+    transaction_id: int | None = None
 
 
 def in_quiet_hours(local: time, start: time, end: time) -> bool:
@@ -76,7 +77,7 @@ def due_urgent(session: Session, *, now: datetime, settings: Settings) -> list[U
         at = datetime.fromisoformat(data["at"]) if data.get("at") else None
         due.append(UrgentAlert(
             alert_id, staff.id, int(staff.telegram_user_id), staff.locale, client_id, name, tier, amount,
-            data.get("counterparty_bank", ""), at,
+            data.get("counterparty_bank", ""), at, data.get("transaction_id"),
         ))
     return due
 

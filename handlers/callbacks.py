@@ -24,6 +24,8 @@ CONTACTS = "h"  # h:<client_id>             recent contacts
 MOVES = "m"  # m:<client_id>                recent movements
 LIST = "li"  # li:<name>:<page>[:<arg>]     a page of a list (/due, /birthdays …)
 SETTINGS = "st"  # st:<key>:<value>          a settings choice
+REMINDER = "rc"  # rc:<kind>:<client_id>:<occasion>   a digest reminder's card, with its buttons
+REMINDER_ACT = "ra"  # ra:<op>:<kind>:<client_id>:<occasion>:<from>   op d (done) or s<days>; from g (digest) or c
 NOOP = "n"  # n                             a label that does nothing (page counter)
 
 

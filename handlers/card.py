@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from domain.cards import recent_contacts, recent_movements, view_card
@@ -12,14 +12,19 @@ from handlers.context import BotContext
 from handlers.search import LAST_SEARCH, edit_or_ignore
 
 
-async def send_card(update: Update, context: BotContext, client_id: int, *, edit: bool) -> bool:
-    """Show the card (editing the message the button sat on); False when the client is not visible."""
+async def send_card(
+    update: Update, context: BotContext, client_id: int, *, edit: bool, extra: list[list[InlineKeyboardButton]] | None = None
+) -> bool:
+    """Show the card (editing the message the button sat on), with `extra` rows of buttons under its
+    own; False when the client is not visible."""
     services = context.services
     card = await services.run(view_card, context.viewer, client_id, now=services.now(), settings=services.settings)
     if card is None:
         return False
     text = context.render("card", card=card, today=services.today(context.viewer))
     markup = keyboards.card(context, client_id, back=LAST_SEARCH in context.user_data and edit)
+    if extra:
+        markup = InlineKeyboardMarkup([*markup.inline_keyboard, *extra])
     if edit:
         await edit_or_ignore(update, text, markup)
     else:

@@ -14,10 +14,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import Application
 
 from domain import digests, lists, urgent
+from domain.alerts import AlertKind
+from domain.triage import Reminder
 from handlers import callbacks as cb
 from handlers import keyboards
 from handlers.context import Services
-from handlers.lists import digest_view
+from handlers.lists import digest_view, done_button
 from handlers.render import Renderer, pick_locale
 
 log = logging.getLogger("rmbot.reminders")
@@ -77,7 +79,7 @@ async def send_due_digests(application: Application) -> int:
             await services.run(digests.finish, staff_id=staff_id, day=day, status="empty", now=now)
             continue
         locale = pick_locale(recipient.viewer.locale, settings.display.locale)
-        text, markup = digest_view(Speaker(services.renderer, locale), digest)
+        text, markup = digest_view(Speaker(services.renderer, locale), digest, settings.chat.snooze_days)
         items = sum(section.total for section in digest.sections)
         status, message_id = await deliver(application, recipient.telegram_user_id, text, markup, what=f"digest for staff {staff_id}")
         if status == RETRY:
@@ -98,7 +100,10 @@ async def send_urgent_alerts(application: Application) -> int:
         if not await services.run(urgent.claim_alert, alert_id=alert.alert_id):
             continue
         speaker = Speaker(services.renderer, pick_locale(alert.locale, settings.display.locale))
-        markup = keyboards.markup([[keyboards.button(speaker.label("list_item", None, alert), cb.encode(cb.CARD, alert.client_id))]])
+        row = [keyboards.button(speaker.label("list_item", None, alert), cb.encode(cb.CARD, alert.client_id))]
+        if alert.transaction_id is not None:
+            row.append(done_button(speaker, Reminder(AlertKind.attrition, alert.client_id, transaction_id=alert.transaction_id)))
+        markup = keyboards.markup([row])
         text = speaker.render("urgent_attrition", alert=alert)
         status, _ = await deliver(application, alert.telegram_user_id, text, markup, what=f"urgent alert {alert.alert_id}")
         if status == RETRY:

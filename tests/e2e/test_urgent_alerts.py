@@ -11,6 +11,7 @@ from domain.bulk import TRANSACTION, Natives, write_rows
 from domain.db import unit_of_work
 from domain.types import to_fen
 from reminders.dispatch import send_urgent_alerts
+from tests.e2e.conftest import Chat
 
 TUESDAY = date(2026, 11, 24)
 NOON = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -44,9 +45,22 @@ async def test_a_large_outflow_to_another_bank_is_pushed_at_once_and_once(bankbo
     await bankbot.emulator.wait_until_idle()
     [message] = _urgent(bankbot, rm.id)
     assert "60万" in message.text and "招商银行" in message.text
-    assert len(message.button_labels) == 1  # opens the client's card
+    assert message.button_labels[1:] == ["✅ 已办"]  # the first opens the client's card
     assert await send_urgent_alerts(bankbot.application) == 0
     assert len(_urgent(bankbot, rm.id)) == 1
+
+
+async def test_an_outflow_marked_done_on_the_alert_is_not_in_the_next_digest(bankbot, rm):
+    _outflow(bankbot, "U5", "700000", NOON - timedelta(minutes=5))
+    bankbot.clock.now = NOON
+    assert await send_urgent_alerts(bankbot.application) == 1
+    message = await bankbot.emulator.next_message(rm.id)
+    chat = Chat(bankbot.emulator, rm)
+    assert "已标记处理" in await chat.press_for_alert(message, "✅ 已办")
+    assert (await bankbot.emulator.next_edit(rm.id)).button_labels == message.button_labels[:1]
+    bankbot.clock.now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 09:00
+    today = await chat.say("/today")
+    assert "转出他行" not in today.text
 
 
 async def test_below_the_urgent_line_or_inside_the_bank_it_waits_for_the_digest(bankbot, rm):

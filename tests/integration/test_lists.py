@@ -333,7 +333,7 @@ def test_the_book_counts_clients_aum_coverage_follow_ups_and_overdue_by_tier(ses
 
 def test_the_digest_puts_its_sections_in_order_each_capped_with_the_count_of_the_rest(session, bank, settings):
     yesterday = WEDNESDAY - timedelta(days=1)
-    leaving = add_client(session, tier="private", aum="9000000", last_contact_at=local(WEDNESDAY))
+    leaving = add_client(session, tier="private", aum="9000000", last_contact_at=local(yesterday - timedelta(days=3)))
     add_movement(session, leaving, "2000000", local(yesterday, time(0)), other_bank=True, bank="招商银行")
     add_movement(session, leaving, "3000000", local(yesterday - timedelta(days=1), time(23, 59)), other_bank=True)
     add_movement(session, leaving, "4000000", local(WEDNESDAY), direction="in")
