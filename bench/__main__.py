@@ -12,6 +12,8 @@ BENCHMARKS = {
     "sample": "bench.sample_bench",
     "chat": "bench.chat_bench",
     "import": "bench.import_bench",
+    "scan": "bench.scan_bench",
+    "dispatch": "bench.dispatch_bench",
 }
 """Name → module, in the order they run and appear in docs/benchmarks.md; add import and search here."""
 

@@ -47,7 +47,7 @@ def build_application(
         .post_init(_register_commands)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram.messages_per_second, max_retries=3))
     application = builder.build()
     application.bot_data["services"] = Services(settings=settings, database=database, renderer=renderer, clock=clock)
     with warnings.catch_warnings():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from typing import Annotated
 
 import typer
@@ -75,8 +76,11 @@ def remind_scan(on: DateOption = None) -> None:
 
     config = settings()
     day = local_day(on, config, "--date")
-    with database() as opened, unit_of_work(opened.sessions) as session:
-        report = scan(session, today=day, settings=config)
+    with database() as opened:
+        started = time.perf_counter()
+        with unit_of_work(opened.sessions) as session:
+            report = scan(session, today=day, settings=config)
+        seconds = time.perf_counter() - started
     if report.skipped:
         console.print("another rmbot process is running the scan right now: nothing done here.")
         return
@@ -89,4 +93,7 @@ def remind_scan(on: DateOption = None) -> None:
     console.print(table)
     if not report.birthdays_scanned:
         console.print(f"{day.isoformat()} is not a working day: birthdays are left for the next working day's scan.")
-    console.print(f"{report.total_created:,} new alert(s); {report.cleared:,} cleared by contacts logged since.", highlight=False)
+    console.print(
+        f"{report.total_created:,} new alert(s); {report.cleared:,} cleared by contacts logged since; scanned in {seconds:.2f} s.",
+        highlight=False,
+    )

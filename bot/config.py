@@ -52,6 +52,8 @@ class TelegramSettings(_Section):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str = ""
+    messages_per_second: float = 29.0
+    """All chats together. Telegram allows about 30; a little under leaves room for network jitter."""
 
     @property
     def token_is_set(self) -> bool:
@@ -186,6 +188,8 @@ class ScheduleSettings(_Section):
     scan_time: time = time(6, 0)
     digest_time: time = time(8, 30)
     dispatch_every_seconds: int = 60
+    dispatch_concurrency: int = 4
+    """Digests made at once while others wait for the rate limiter or Telegram."""
     """How often the bot looks for digests that are due (and for ones missed while it was down)."""
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)

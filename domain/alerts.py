@@ -4,11 +4,14 @@ The scan asks the same questions as the lists (`domain.lists`: due follow-ups, o
 birthdays by the tiers' lead days, large movements), for the whole bank at once, and inserts one
 alert per finding under a dedup key `kind:client:occasion[:detail]`. The key is unique in the
 database and rows are inserted with `ON CONFLICT DO NOTHING`, so running the scan twice, or on
-two machines at once, creates nothing new. The occasion is the day the alert is about:
+two machines at once, creates nothing new. Follow-ups and overdue contacts, the bulk of a day's
+findings, go from the client table to the outbox in one `INSERT … SELECT` each; the few
+birthdays and movements pass through Python for their payload. The key names the occasion:
 
 - follow_up: the follow-up date the RM set;
-- overdue: the first day the client was past the tier's cadence (`never` for a client never
-  contacted), so that one overdue spell is one alert; a contact logged after it clears it;
+- overdue: the spell, named by the last contact it follows (`overdue:client:<epoch seconds>`, or
+  `never`), so that one overdue spell is one alert whatever the cadence; its occasion is the day
+  the scan first found it (NEVER for a client never contacted); a contact logged after it clears it;
 - birthday: the birthday's date, with the days before it as detail (7, 1 and 0 days ahead are
   three reminders); birthdays are scanned on working days only, since only they have a digest,
   and a working day's scan covers the non-working days after it;
@@ -21,14 +24,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Date, String, and_, case, cast, exists, func, literal, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from domain import lists
@@ -37,6 +42,7 @@ from domain.bulk import Natives, TableSpec, write_rows
 from domain.calendar import is_workday
 from domain.locks import SCAN, try_lead
 from domain.models import Alert, Client, Direction, Role
+from domain.types import UTCDateTime
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -128,15 +134,12 @@ def scan(session: Session, *, today: date, settings: Settings, now: datetime | N
     report.cleared = clear_contacted(session, now=now)
     zone = settings.tz
     schedule = settings.schedule
-    findings: list[Finding] = []
-    findings += _follow_ups(session, today)
-    findings += _overdue(session, today, zone, settings)
     report.birthdays_scanned = is_workday(today, schedule.workdays, holidays=schedule.holidays, make_up_days=schedule.make_up_days)
+    _follow_ups(session, today, now, report)
+    _overdue(session, today, zone, settings, now, report)
     if report.birthdays_scanned:
-        findings += _birthdays(session, today, settings)
-    findings += _movements(session, today, zone, settings)
-    report.found.update(f.kind.value for f in findings)
-    _write(session, findings, now, report)
+        _write(session, _birthdays(session, today, settings), now, report)
+    _write(session, _movements(session, today, zone, settings), now, report)
     return report
 
 
@@ -156,96 +159,131 @@ def _owned(*where: Any) -> Any:
     return select(Client.id, Client.rm_id).where(Client.rm_id.is_not(None), *where)
 
 
-def _follow_ups(session: Session, today: date) -> list[Finding]:
-    rows = session.execute(_owned(Client.next_follow_up <= today).add_columns(Client.next_follow_up, Client.tier))
-    return [
-        Finding(AlertKind.follow_up, client_id, rm_id, due, payload={"tier": tier})
-        for client_id, rm_id, due, tier in rows
-    ]
+def _rows(session: Session, query: Any) -> Iterator[Any]:
+    """The rows of `query`, CHUNK at a time (a server-side cursor on PostgreSQL), so that a scan
+    holds one chunk of findings at a time."""
+    return session.execute(query.execution_options(yield_per=CHUNK))
 
 
-def _overdue(session: Session, today: date, zone: ZoneInfo, settings: Settings) -> list[Finding]:
+def _text(column: Any) -> ColumnElement[str]:
+    return cast(column, String)
+
+
+def _insert_found(session: Session, kind: AlertKind, found: Any, key: Any, occasion: Any, now: datetime, report: ScanReport) -> None:
+    """Write the clients `found` selects (id, rm_id, tier) as `kind` alerts in one INSERT … SELECT
+    … ON CONFLICT DO NOTHING: the whole bank's follow-ups or overdue contacts without a row in Python."""
+    found = found.subquery()
+    c = found.c
+    dedup = literal(f"{kind.value}:", String) + _text(c.id) + literal(":", String) + key(c)
+    rows = select(
+        dedup, literal(kind.value, String), c.id, c.rm_id, occasion(c), literal(PRIORITY[kind]),
+        literal('{"tier": "', String) + c.tier + literal('"}', String), literal("pending", String), literal(now, UTCDateTime()),
+    ).where(true())  # SQLite: an upsert's SELECT needs a WHERE to parse
+    dialect = session.connection().dialect.name
+    insert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(Alert.__table__)
+    statement = insert.from_select(list(_COLUMNS), rows).on_conflict_do_nothing(index_elements=["dedup_key"])
+    report.found[kind.value] += session.execute(select(func.count()).select_from(found)).scalar_one()
+    if dialect == "sqlite":
+        created = session.connection().execute(statement).rowcount
+    else:  # psycopg reports no row count for an INSERT … SELECT built this way: count what it returns
+        created = len(session.connection().execute(statement.returning(literal(1))).all())
+    report.created[kind.value] += created
+
+
+def _follow_ups(session: Session, today: date, now: datetime, report: ScanReport) -> None:
+    found = _owned(Client.next_follow_up <= today).add_columns(Client.tier, Client.next_follow_up)
+    _insert_found(session, AlertKind.follow_up, found, lambda c: _text(c.next_follow_up), lambda c: c.next_follow_up, now, report)
+
+
+def _epoch_seconds(column: Any, dialect: str) -> ColumnElement[int]:
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.extract("epoch", column), BigInteger)
+
+
+def _overdue(session: Session, today: date, zone: ZoneInfo, settings: Settings, now: datetime, report: ScanReport) -> None:
+    """One alert per overdue spell: the spell is the last contact it follows (its instant in the key,
+    `never` for a client never contacted); the occasion is the day the scan first found it (NEVER
+    for a client never contacted)."""
     terms = lists._DueTerms.on(today, zone, settings)
-    cadence = settings.cadence.personal_days
-    rows = session.execute(_owned(terms.overdue).add_columns(Client.tier, Client.last_contact_at))
-    findings = []
-    for client_id, rm_id, tier, last in rows:
-        if last is None:
-            occasion = NEVER
-        else:
-            occasion = last.astimezone(zone).date() + timedelta(days=cadence[tier] + 1)
-        findings.append(Finding(AlertKind.overdue, client_id, rm_id, occasion, payload={"tier": tier}))
-    return findings
+    found = _owned(terms.overdue).add_columns(Client.tier, Client.last_contact_at)
+    dialect = session.connection().dialect.name
+
+    def key(c: Any) -> ColumnElement[str]:
+        return func.coalesce(_text(_epoch_seconds(c.last_contact_at, dialect)), literal("never", String))
+
+    def occasion(c: Any) -> ColumnElement[date]:
+        return case((c.last_contact_at.is_(None), literal(NEVER, Date())), else_=literal(today, Date()))
+
+    _insert_found(session, AlertKind.overdue, found, key, occasion, now, report)
 
 
-def _birthdays(session: Session, today: date, settings: Settings) -> list[Finding]:
+def _birthdays(session: Session, today: date, settings: Settings) -> Iterator[Finding]:
     reminders = {tier: days for tier, days in lists.birthday_reminders(today, settings).items() if days}
     if not reminders:
-        return []
+        return
     inner = lists._birthday_query(_BANK, today, today + timedelta(days=max(max(d) for d in reminders.values())))
     wanted = or_(*(and_(inner.c.tier == tier, inner.c.days.in_(sorted(days))) for tier, days in reminders.items()))
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(inner.c.id, Client.rm_id, inner.c.days, inner.c.tier, inner.c.lunar_birth_month)
         .join(Client, Client.id == inner.c.id)
-        .where(Client.rm_id.is_not(None), inner.c.days.is_not(None), wanted)
+        .where(Client.rm_id.is_not(None), inner.c.days.is_not(None), wanted),
     )
-    return [
-        Finding(
+    for client_id, rm_id, days, tier, lunar_month in rows:
+        yield Finding(
             AlertKind.birthday, client_id, rm_id, today + timedelta(days=days), detail=str(days),
             payload={"tier": tier, "days": days, "calendar": "lunar" if lunar_month else "solar"},
         )
-        for client_id, rm_id, days, tier, lunar_month in rows
-    ]
 
 
 _MOVEMENT_KINDS = {"attrition": AlertKind.attrition, "outflow": AlertKind.outflow, "inflow": AlertKind.inflow}
 
 
-def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings) -> list[Finding]:
+def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings) -> Iterator[Finding]:
     """Large movements since the start of yesterday (a scan every morning sees each one twice, and
     writes it once), by the tier's line or share of AUM as in `/moves`."""
     since = datetime.combine(today - timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
     until = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
     movements = lists._movement_query(_BANK, since, until, settings).subquery()
     m = movements.c
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(m.id, m.client_id, Client.rm_id, m.occurred_at, m.amount, m.direction, m.other_bank, m.counterparty_bank, m.tier)
         .join(Client, Client.id == m.client_id)
-        .where(Client.rm_id.is_not(None))
+        .where(Client.rm_id.is_not(None)),
     )
-    findings = []
     for transaction_id, client_id, rm_id, at, amount, direction, other_bank, bank, tier in rows:
         kind = "inflow" if direction != Direction.outflow.value else ("attrition" if other_bank else "outflow")
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        findings.append(Finding(
+        yield Finding(
             _MOVEMENT_KINDS[kind], client_id, rm_id, at.astimezone(zone).date(), detail=str(transaction_id),
             payload={"tier": tier, "amount": str(amount), "counterparty_bank": bank or "", "transaction_id": transaction_id,
                      "at": at.astimezone(UTC).isoformat()},
-        ))
-    return findings
+        )
 
 
-def _write(session: Session, findings: Sequence[Finding], now: datetime, report: ScanReport) -> None:
-    """Insert the findings kind by kind, CHUNK at a time; what the insert skipped was there already."""
+def _write(session: Session, findings: Iterable[Finding], now: datetime, report: ScanReport) -> None:
+    """Insert the findings as they come, CHUNK of a kind at a time; what the insert skipped was there already."""
     connection = session.connection()
     natives = Natives.for_dialect(connection.dialect.name)
     sqlite = connection.dialect.name == "sqlite"  # dates as ISO text there (see Natives)
     created = natives.instant(now.astimezone(UTC).replace(tzinfo=None))
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    by_kind: dict[AlertKind, list[Finding]] = {}
-    for finding in findings:
-        by_kind.setdefault(finding.kind, []).append(finding)
-    for kind, found in by_kind.items():
-        priority = PRIORITY[kind]
-        for chunk in _chunks(found, CHUNK):
-            rows = [
-                (dedup_key(kind, client_id, occasion, detail), kind.value, client_id, staff_id, occasion.isoformat() if sqlite else occasion,
-                 priority, dumps(payload or {}), "pending", created)
-                for _, client_id, staff_id, occasion, detail, payload in chunk
-            ]
-            report.created[kind.value] += write_rows(connection, ALERT, rows)
+    pending: dict[AlertKind, list[tuple[Any, ...]]] = {}
 
+    def flush(kind: AlertKind) -> None:
+        rows = pending.pop(kind, [])
+        report.found[kind.value] += len(rows)
+        report.created[kind.value] += write_rows(connection, ALERT, rows) if rows else 0
 
-def _chunks(items: Sequence[Finding], size: int) -> Iterable[Sequence[Finding]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    for kind, client_id, staff_id, occasion, detail, payload in findings:
+        rows = pending.setdefault(kind, [])
+        rows.append((
+            dedup_key(kind, client_id, occasion, detail), kind.value, client_id, staff_id, occasion.isoformat() if sqlite else occasion,
+            PRIORITY[kind], dumps(payload or {}), "pending", created,
+        ))
+        if len(rows) >= CHUNK:
+            flush(kind)
+    for kind in list(pending):
+        flush(kind)

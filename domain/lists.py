@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, select
 
-from domain.access import Viewer, visible_clients
+from domain.access import Viewer, visibility_parameters, visibility_shape, visible_clients, visible_clients_clause
 from domain.calendar import is_workday, lunar_year_of, next_lunar_birthday, next_solar_birthday, solar_to_lunar
 from domain.errors import DomainError
 from domain.models import Client, Direction, Interaction, ReminderHold, Transaction
@@ -286,8 +286,9 @@ class _DueTerms:
         )
 
 
-def _due_rows(viewer: Viewer, terms: _DueTerms) -> Any:
-    """The viewer's due clients with their group (follow-up, overdue, lost contact), as a subquery."""
+def _due_rows(viewer: Viewer, terms: _DueTerms, visible: ColumnElement[bool] | None = None) -> Any:
+    """The viewer's due clients with their group (follow-up, overdue, lost contact), as a subquery
+    (`visible`: the visibility rule with parameters instead of the viewer's values)."""
     group = case((terms.follow_up, _FOLLOW_UP), (or_(terms.overdue, terms.behind), _OVERDUE), else_=_LOST)
     return (
         select(
@@ -303,7 +304,7 @@ def _due_rows(viewer: Viewer, terms: _DueTerms) -> Any:
             terms.urgency.label("urgency"),
             _tier_rank().label("rank"),
         )
-        .where(visible_clients(viewer), or_(terms.follow_up, terms.overdue, terms.behind, terms.lost))
+        .where(visible_clients(viewer) if visible is None else visible, or_(terms.follow_up, terms.overdue, terms.behind, terms.lost))
         .subquery()
     )
 
@@ -423,7 +424,7 @@ def _birthday_window(start: date, end: date) -> tuple[tuple[tuple[int, int], ...
     return tuple(solar), tuple(lunar)
 
 
-def _birthday_query(viewer: Viewer, today: date, end: date) -> Any:
+def _birthday_query(viewer: Viewer, today: date, end: date, visible: ColumnElement[bool] | None = None) -> Any:
     """Clients whose next birthday falls in [today, end], with `days` away, as a subquery.
 
     A client with a lunar birthday on record keeps that one (as `domain.summary` counts them);
@@ -463,7 +464,7 @@ def _birthday_query(viewer: Viewer, today: date, end: date) -> Any:
             case((solar_only, solar_days), else_=lunar_days).label("days"),
             _tier_rank().label("rank"),
         )
-        .where(visible_clients(viewer), or_(*candidates) if candidates else false())
+        .where(visible_clients(viewer) if visible is None else visible, or_(*candidates) if candidates else false())
         .subquery()
     )
 
@@ -584,7 +585,8 @@ def large_movement_threshold_fen(movements: MovementSettings) -> ColumnElement[i
 
 
 def _movement_query(
-    viewer: Viewer, since: datetime, until: datetime, settings: Settings, *also: ColumnElement[bool], attrition_only: bool = False
+    viewer: Viewer, since: datetime, until: datetime, settings: Settings, *also: ColumnElement[bool], attrition_only: bool = False,
+    visible: ColumnElement[bool] | None = None,
 ) -> Any:
     """Large movements in [since, until), in list order. The kind is filtered with plain column
     conditions, not the ordering CASE, so that the planner can estimate how many rows it keeps."""
@@ -619,7 +621,7 @@ def _movement_query(
         .select_from(Transaction)
         .join(Client, Client.id == Transaction.client_id)
         .where(
-            visible_clients(viewer),
+            visible_clients(viewer) if visible is None else visible,
             Transaction.occurred_at >= since,
             Transaction.occurred_at < until,
             amount >= threshold,
@@ -837,29 +839,30 @@ def birthday_reminders(today: date, settings: Settings) -> dict[str, set[int]]:
     }
 
 
-def _birthday_section(
-    session: Session, viewer: Viewer, name: str, today: date, settings: Settings, cap: int, wanted: Callable[[int], bool]
-) -> Section[BirthdayItem]:
+def _live_hold(kind: str, client_id: Any, today: date, *where: Any) -> ColumnElement[bool]:
+    """SQL: a hold (`domain.triage`) on the client's `kind` reminder still in force on `today`."""
+    return exists().where(ReminderHold.client_id == client_id, ReminderHold.kind == kind, ReminderHold.until > today, *where)
+
+
+def _birthday_plan(viewer: Viewer, today: date, settings: Settings, cap: int, wanted: Callable[[int], bool], visible: Any) -> Any:
+    """The capped statement of a birthday section, or None when no tier is reminded of any day."""
     reminders = {tier: sorted(d for d in days if wanted(d)) for tier, days in birthday_reminders(today, settings).items()}
     reminders = {tier: days for tier, days in reminders.items() if days}
     if not reminders:
-        return Section(name, (), 0)
-    inner = _birthday_query(viewer, today, today + timedelta(days=max(days[-1] for days in reminders.values())))
+        return None
+    inner = _birthday_query(viewer, today, today + timedelta(days=max(days[-1] for days in reminders.values())), visible)
     remind = or_(*(and_(inner.c.tier == tier, inner.c.days.in_(days)) for tier, days in reminders.items()))
-    held = live_hold("birthday", inner.c.id, today, ReminderHold.occasion >= today)
-    rows, total = _fetch_top(session, _ordered_birthdays(inner, remind, not_(held)), cap)
-    return Section(name, tuple(_birthday_item(row, today, settings) for row in rows), total)
+    held = _live_hold("birthday", inner.c.id, today, ReminderHold.occasion >= today)
+    return _ordered_birthdays(inner, remind, not_(held)).limit(max(cap, 1))
 
 
-def _due_sections(session: Session, viewer: Viewer, today: date, settings: Settings, cap: int) -> tuple[Section[DueItem], Section[DueItem]]:
+def _due_plan(viewer: Viewer, today: date, terms: _DueTerms, cap: int, visible: Any) -> Any:
     """The digest's follow-ups and overdue in one pass over the book: the first `cap` of each, their
     totals, and the overdue counts per tier (window functions, so a big book is read once)."""
-    zone = _zone(viewer, settings)
-    terms = _DueTerms.on(today, zone, settings)
-    c = _due_rows(viewer, terms).c
+    c = _due_rows(viewer, terms, visible).c
     held = or_(
-        and_(c.grp == _FOLLOW_UP, live_hold("follow_up", c.id, today, ReminderHold.occasion == c.next_follow_up)),
-        and_(c.grp != _FOLLOW_UP, live_hold("overdue", c.id, today)),
+        and_(c.grp == _FOLLOW_UP, _live_hold("follow_up", c.id, today, ReminderHold.occasion == c.next_follow_up)),
+        and_(c.grp != _FOLLOW_UP, _live_hold("overdue", c.id, today)),
     )
     section = case((c.grp == _FOLLOW_UP, 0), else_=1)
     ranked = select(
@@ -871,13 +874,14 @@ def _due_sections(session: Session, viewer: Viewer, today: date, settings: Setti
         func.count().over(partition_by=(section, c.tier)).label("tier_total"),
     ).where(not_(held)).subquery()
     r = ranked.c
-    rows = session.exec(
-        select(*r).where(or_(r.position <= cap, r.first_of_tier == 1)).order_by(r.section, r.position)
-    ).all()
+    return select(*r).where(or_(r.position <= cap, r.first_of_tier == 1)).order_by(r.section, r.position)
+
+
+def _due_sections(rows: Sequence[Any], plan: _DigestPlan) -> tuple[Section[DueItem], Section[DueItem]]:
     sections = []
     for number, name in enumerate(("follow_ups", "overdue")):
         mine = [row for row in rows if row.section == number]
-        items = tuple(_due_item(row, today, zone, terms, settings) for row in mine if row.position <= cap)
+        items = tuple(_due_item(row, plan.today, plan.zone, plan.terms, plan.settings) for row in mine if row.position <= plan.cap)
         by_tier = sorted(((row.tier, row.tier_total) for row in mine if row.first_of_tier == 1), key=lambda t: _by_tier_order(t[0]))
         total = mine[0].section_total if mine else 0
         sections.append(Section(name, items, total, tuple(by_tier) if number else ()))
@@ -888,12 +892,7 @@ BACK_DAYS = 14
 """How long after an outflow's snooze ended it is still brought back (digests missed over a holiday)."""
 
 
-def live_hold(kind: str, client_id: Any, today: date, *where: Any) -> ColumnElement[bool]:
-    """SQL: a hold (`domain.triage`) on the client's `kind` reminder still in force on `today`."""
-    return exists().where(ReminderHold.client_id == client_id, ReminderHold.kind == kind, ReminderHold.until > today, *where)
-
-
-def _ended_outflow_snooze(today: date, *where: Any) -> Any:
+def _ended_outflow_snooze(today: date, *where: Any) -> list[ColumnElement[bool]]:
     return [
         ReminderHold.kind == "attrition",
         ReminderHold.action == "snooze",
@@ -903,35 +902,98 @@ def _ended_outflow_snooze(today: date, *where: Any) -> Any:
     ]
 
 
-def _attrition_section(session: Session, viewer: Viewer, today: date, settings: Settings, cap: int) -> Section[MovementItem]:
-    """Outflows to other banks since yesterday not yet handled (marked done, snoozed, or the client
-    contacted after them), and those whose snooze has ended even though they left that window."""
-    since, until = _movement_window(viewer, today, 1, settings)
-    before_hold = ReminderHold.created_at > Transaction.occurred_at
-    open_ = (
-        not_(live_hold("attrition", Client.id, today, before_hold)),
-        or_(Client.last_contact_at.is_(None), Client.last_contact_at <= Transaction.occurred_at),
-    )
-    rows, total = _fetch_top(session, _movement_query(viewer, since, until, settings, *open_, attrition_only=True), cap)
-    ended = _ended_outflow_snooze(today)
-    if session.exec(select(ReminderHold.id).where(*ended).limit(1)).first() is not None:
-        oldest = _start_of(today - timedelta(days=BACK_DAYS + max(settings.chat.snooze_days, default=0) + 2), _zone(viewer, settings))
+@dataclass(frozen=True)
+class _DigestPlan:
+    """The digest's statements for one day, zone and kind of viewer, the viewer a parameter
+    (`visibility_parameters`): built once, so that 2,500 digests in a morning do not build
+    2,500 times the same SQL expressions (most of a digest's cost when they were)."""
+
+    settings: Settings
+    today: date
+    zone: ZoneInfo
+    cap: int
+    terms: _DueTerms
+    due: Any
+    attrition: Any
+    """Outflows to other banks since yesterday not yet handled: marked done, snoozed, or the client
+    contacted after them."""
+    ended_snoozes: Any
+    attrition_back: Any
+    """Those whose snooze has ended though they left the window meanwhile (run when `ended_snoozes` finds one)."""
+    birthdays_today: Any
+    upcoming_birthdays: Any
+
+    @classmethod
+    def build(cls, viewer: Viewer, today: date, settings: Settings, cap: int) -> _DigestPlan:
+        zone = _zone(viewer, settings)
+        visible = visible_clients_clause(visibility_shape(viewer))
+        terms = _DueTerms.on(today, zone, settings)
+        since, until = _start_of(today - timedelta(days=1), zone), _start_of(today + timedelta(days=1), zone)
+        before_hold = ReminderHold.created_at > Transaction.occurred_at
+        open_ = (
+            not_(_live_hold("attrition", Client.id, today, before_hold)),
+            or_(Client.last_contact_at.is_(None), Client.last_contact_at <= Transaction.occurred_at),
+        )
+        oldest = _start_of(today - timedelta(days=BACK_DAYS + max(settings.chat.snooze_days, default=0) + 2), zone)
         back = exists().where(ReminderHold.client_id == Client.id, *_ended_outflow_snooze(today, before_hold))
-        back_rows, back_total = _fetch_top(session, _movement_query(viewer, oldest, since, settings, *open_, back, attrition_only=True), cap)
-        rows = sorted([*rows, *back_rows], key=lambda r: (-r.amount, -r.occurred_at.timestamp(), r.id))[:cap]
-        total += back_total
-    return Section("attrition", tuple(_movement_item(row) for row in rows), total)
+        limit = max(cap, 1)
+        return cls(
+            settings=settings, today=today, zone=zone, cap=cap, terms=terms,
+            due=_due_plan(viewer, today, terms, cap, visible),
+            attrition=_movement_query(viewer, since, until, settings, *open_, attrition_only=True, visible=visible).limit(limit),
+            ended_snoozes=select(ReminderHold.id).where(*_ended_outflow_snooze(today)).limit(1),
+            attrition_back=_movement_query(viewer, oldest, since, settings, *open_, back, attrition_only=True, visible=visible).limit(limit),
+            birthdays_today=_birthday_plan(viewer, today, settings, cap, lambda d: d == 0, visible),
+            upcoming_birthdays=_birthday_plan(viewer, today, settings, cap, lambda d: d > 0, visible),
+        )
+
+
+_PLANS: dict[tuple[Any, ...], _DigestPlan] = {}
+_PLANS_KEPT = 32
+
+
+def _digest_plan(viewer: Viewer, today: date, settings: Settings, cap: int) -> _DigestPlan:
+    key = (today, _zone(viewer, settings).key, visibility_shape(viewer), cap, id(settings))
+    plan = _PLANS.get(key)
+    if plan is None or plan.settings is not settings:
+        plan = _DigestPlan.build(viewer, today, settings, cap)
+        while len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
+    return plan
+
+
+def _top(session: Session, statement: Any, parameters: dict[str, object], cap: int) -> tuple[Sequence[Any], int]:
+    """The first `cap` rows of a capped `statement` (its last column `count(*) OVER ()`) and the total."""
+    if statement is None:
+        return (), 0
+    rows = session.execute(statement, parameters).all()
+    return rows[:cap], (rows[0][-1] if rows else 0)
 
 
 def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, cap: int = DIGEST_CAP) -> Digest:
     """The morning digest as it would be sent on `today`, each section capped at `cap` items;
     reminders the RM snoozed or marked done (`domain.triage`) are left out while their hold lasts."""
-    follow_ups, overdue = _due_sections(session, viewer, today, settings, cap)
+    plan = _digest_plan(viewer, today, settings, cap)
+    parameters = visibility_parameters(viewer)
+    follow_ups, overdue = _due_sections(session.execute(plan.due, parameters).all(), plan)
+    rows, total = _top(session, plan.attrition, parameters, cap)
+    if session.execute(plan.ended_snoozes).first() is not None:
+        back_rows, back_total = _top(session, plan.attrition_back, parameters, cap)
+        rows = sorted([*rows, *back_rows], key=lambda r: (-r.amount, -r.occurred_at.timestamp(), r.id))[:cap]
+        total += back_total
+    birthdays = [
+        Section(name, tuple(_birthday_item(row, today, settings) for row in found), count)
+        for name, (found, count) in (
+            ("birthdays_today", _top(session, plan.birthdays_today, parameters, cap)),
+            ("upcoming_birthdays", _top(session, plan.upcoming_birthdays, parameters, cap)),
+        )
+    ]
     return Digest(
         today=today,
-        attrition=_attrition_section(session, viewer, today, settings, cap),
-        birthdays_today=_birthday_section(session, viewer, "birthdays_today", today, settings, cap, lambda d: d == 0),
+        attrition=Section("attrition", tuple(_movement_item(row) for row in rows), total),
+        birthdays_today=birthdays[0],
         follow_ups=follow_ups,
         overdue=overdue,
-        upcoming_birthdays=_birthday_section(session, viewer, "upcoming_birthdays", today, settings, cap, lambda d: d > 0),
+        upcoming_birthdays=birthdays[1],
     )

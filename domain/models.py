@@ -114,6 +114,7 @@ class Client(SQLModel, table=True):
         Index("ix_client_birth_md", "birth_md"),
         Index("ix_client_lunar_md", "lunar_birth_month", "lunar_birth_day"),
         Index("ix_client_next_follow_up", "next_follow_up"),
+        Index("ix_client_tier_contact", "tier", "last_contact_at", "rm_id"),
         *(
             Index(f"ix_client_{column}", column, postgresql_ops={column: "text_pattern_ops"})
             for column in ("name", "name_pinyin", "name_initials", "phone_last4")

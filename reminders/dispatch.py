@@ -8,6 +8,7 @@ retries after a 429's `retry_after`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
@@ -65,29 +66,52 @@ async def deliver(application: Application, chat_id: int, text: str, markup, *, 
 
 
 async def send_due_digests(application: Application) -> int:
-    """Send every digest that is due now; returns how many went out."""
+    """Send every digest that is due now; returns how many went out.
+
+    `schedule.dispatch_concurrency` digests are in hand at once: while one waits for the rate
+    limiter or for Telegram, the next is read from the database and drawn, so that the sending
+    keeps up with the limit (30 a second) rather than with the time one digest takes to make.
+    A connection failure stops the run: what was not sent goes out on the next one.
+    """
     services: Services = application.bot_data["services"]
     settings = services.settings
     now = services.now()
+    due = iter(await services.run(digests.due_recipients, now=now, settings=settings))
     sent = 0
-    for recipient in await services.run(digests.due_recipients, now=now, settings=settings):
-        staff_id, day = recipient.viewer.staff_id, recipient.day
-        if not await services.run(digests.claim, staff_id=staff_id, day=day, now=now):
-            continue  # another process has it
-        digest = await services.run(lists.today, recipient.viewer, today=day, settings=settings)
-        if digest.is_empty:
-            await services.run(digests.finish, staff_id=staff_id, day=day, status="empty", now=now)
-            continue
-        locale = pick_locale(recipient.viewer.locale, settings.display.locale)
-        text, markup = digest_view(Speaker(services.renderer, locale), digest, settings.chat.snooze_days)
-        items = sum(section.total for section in digest.sections)
-        status, message_id = await deliver(application, recipient.telegram_user_id, text, markup, what=f"digest for staff {staff_id}")
-        if status == RETRY:
-            await services.run(digests.release, staff_id=staff_id, day=day)
-            break
-        await services.run(digests.finish, staff_id=staff_id, day=day, status=status, now=now, message_id=message_id, items=items)
-        sent += status == "sent"
+    stopped = False
+
+    async def worker() -> None:
+        nonlocal sent, stopped
+        for recipient in due:  # one iterator shared by the workers: each digest is taken once
+            status = await _send_digest(application, services, recipient, now)
+            if status == RETRY:
+                stopped = True
+            if stopped:
+                return
+            sent += status == "sent"
+
+    await asyncio.gather(*(worker() for _ in range(max(settings.schedule.dispatch_concurrency, 1))))
     return sent
+
+
+async def _send_digest(application: Application, services: Services, recipient: digests.Recipient, now) -> str:  # noqa: ANN001
+    settings = services.settings
+    staff_id, day = recipient.viewer.staff_id, recipient.day
+    if not await services.run(digests.claim, staff_id=staff_id, day=day, now=now):
+        return "taken"  # another process has it
+    digest = await services.run(lists.today, recipient.viewer, today=day, settings=settings)
+    if digest.is_empty:
+        await services.run(digests.finish, staff_id=staff_id, day=day, status="empty", now=now)
+        return "empty"
+    locale = pick_locale(recipient.viewer.locale, settings.display.locale)
+    text, markup = digest_view(Speaker(services.renderer, locale), digest, settings.chat.snooze_days)
+    items = sum(section.total for section in digest.sections)
+    status, message_id = await deliver(application, recipient.telegram_user_id, text, markup, what=f"digest for staff {staff_id}")
+    if status == RETRY:
+        await services.run(digests.release, staff_id=staff_id, day=day)
+        return RETRY
+    await services.run(digests.finish, staff_id=staff_id, day=day, status=status, now=now, message_id=message_id, items=items)
+    return status
 
 
 async def send_urgent_alerts(application: Application) -> int:
