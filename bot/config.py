@@ -54,6 +54,8 @@ class TelegramSettings(_Section):
     webhook_secret: str = ""
     messages_per_second: float = 29.0
     """All chats together. Telegram allows about 30; a little under leaves room for network jitter."""
+    retry_delays_seconds: tuple[float, ...] = (0.5, 2.0)
+    """A pushed message Telegram surely did not take (no connection, 5xx) is tried again after each."""
 
     @property
     def token_is_set(self) -> bool:

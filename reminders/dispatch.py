@@ -2,16 +2,24 @@
 
 Runs as a job of the bot's JobQueue (see `reminders.jobs`); all decisions and records are in
 `domain.digests`, the words in the `list_today` template (the digest is what /today shows).
-Telegram's limits are the rate limiter's business (`AIORateLimiter`: 30 messages/s overall,
-retries after a 429's `retry_after`).
+Telegram's limits are the rate limiter's business (`AIORateLimiter` at
+`telegram.messages_per_second`, retrying after a 429's `retry_after`).
+
+Delivery is at most once from the person's point of view: a digest is claimed (`digests.claim`)
+just before its request and never sent twice; a send that surely did not reach Telegram is
+retried in place, then given back to the next run; one that may have reached it (a timeout, a
+connection lost before the answer, a crash between the claim and the record) is recorded and not
+repeated, since a duplicate would be shown while the content stays in /today.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
-from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+import httpx
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from domain import digests, lists, urgent
@@ -41,28 +49,51 @@ class Speaker:
 
 
 RETRY = "retry"
-"""The message surely did not leave (the connection failed): give the claim back, stop this run."""
+"""Telegram surely did not show the message (no connection, a 5xx, a 429 storm past the rate
+limiter's own retries): give the claim back, stop this run; the next run sends it."""
 
 
-async def deliver(application: Application, chat_id: int, text: str, markup, *, what: str) -> tuple[str, int | None]:  # noqa: ANN001
-    """Send one pushed message: ("sent", message id), or why not: "blocked" (403), "unknown" (timed
-    out: maybe delivered, so not sent again), "failed" (Telegram refused it, e.g. a chat the person
-    never started) or RETRY."""
-    try:
-        message = await application.bot.send_message(chat_id, text, reply_markup=markup)
-    except Forbidden:
-        log.info("%s: the bot is blocked; nothing more is sent until they write again", what)
-        return "blocked", None
-    except TimedOut:
-        log.warning("%s timed out: maybe delivered, not sent again", what)
-        return "unknown", None
-    except BadRequest as error:  # before NetworkError, of which PTB makes it a kind
-        log.info("%s refused by Telegram: %s", what, error.message)
-        return "failed", None
-    except NetworkError as error:
-        log.warning("%s not sent (%s): retried on the next run", what, type(error).__name__)
-        return RETRY, None
-    return "sent", message.message_id
+def outcome_of(error: TelegramError) -> str:
+    """What a failed send means for the person: "blocked" (403), "failed" (Telegram refused it, e.g.
+    a chat never started), RETRY (surely not shown), or "unknown" (the request may have reached
+    Telegram: a read timeout, a connection lost before the answer). Unknown sends are not sent
+    again: at most once, since a duplicate digest or alert would be shown and a lost push is not
+    lost content (the digest is always in /today, an outflow in /moves)."""
+    cause = error.__cause__
+    if isinstance(error, Forbidden):
+        return "blocked"
+    if isinstance(error, RetryAfter):
+        return RETRY
+    if isinstance(error, TimedOut):
+        return RETRY if isinstance(cause, (httpx.PoolTimeout, httpx.ConnectTimeout)) else "unknown"
+    if isinstance(error, BadRequest):  # before NetworkError, of which PTB makes it a kind
+        return "failed"
+    if isinstance(error, NetworkError):
+        # Telegram answered (a 5xx, maybe an HTML page), or the connection was refused: not shown
+        answered = not isinstance(cause, httpx.HTTPError)
+        return RETRY if answered or isinstance(cause, httpx.ConnectError) else "unknown"
+    return "failed"
+
+
+async def deliver(
+    application: Application, chat_id: int, text: str, markup, *, what: str, retry_delays: Sequence[float] = ()  # noqa: ANN001
+) -> tuple[str, int | None]:
+    """Send one pushed message: ("sent", message id), or why not (`outcome_of`). A send that surely
+    did not reach Telegram is tried again after each of `retry_delays` seconds first."""
+    for delay in (*retry_delays, None):
+        try:
+            message = await application.bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramError as error:
+            outcome = outcome_of(error)
+            if outcome == RETRY and delay is not None:
+                log.info("%s not sent (%s): trying again in %.1f s", what, error.message, delay)
+                await asyncio.sleep(delay)
+                continue
+            level = logging.WARNING if outcome in (RETRY, "unknown") else logging.INFO
+            log.log(level, "%s: %s (%s)", what, outcome, error.message)
+            return outcome, None
+        return "sent", message.message_id
+    raise AssertionError("unreachable")
 
 
 async def send_due_digests(application: Application) -> int:
@@ -95,18 +126,23 @@ async def send_due_digests(application: Application) -> int:
 
 
 async def _send_digest(application: Application, services: Services, recipient: digests.Recipient, now) -> str:  # noqa: ANN001
+    """Make the digest, then claim it and send it at once: the claim is the last thing before the
+    request, so that a crash leaves as short a window as can be between the two."""
     settings = services.settings
     staff_id, day = recipient.viewer.staff_id, recipient.day
+    digest = await services.run(lists.today, recipient.viewer, today=day, settings=settings)
     if not await services.run(digests.claim, staff_id=staff_id, day=day, now=now):
         return "taken"  # another process has it
-    digest = await services.run(lists.today, recipient.viewer, today=day, settings=settings)
     if digest.is_empty:
         await services.run(digests.finish, staff_id=staff_id, day=day, status="empty", now=now)
         return "empty"
     locale = pick_locale(recipient.viewer.locale, settings.display.locale)
     text, markup = digest_view(Speaker(services.renderer, locale), digest, settings.chat.snooze_days)
     items = sum(section.total for section in digest.sections)
-    status, message_id = await deliver(application, recipient.telegram_user_id, text, markup, what=f"digest for staff {staff_id}")
+    status, message_id = await deliver(
+        application, recipient.telegram_user_id, text, markup, what=f"digest for staff {staff_id}",
+        retry_delays=settings.telegram.retry_delays_seconds,
+    )
     if status == RETRY:
         await services.run(digests.release, staff_id=staff_id, day=day)
         return RETRY
@@ -129,7 +165,10 @@ async def send_urgent_alerts(application: Application) -> int:
             row.append(done_button(speaker, Reminder(AlertKind.attrition, alert.client_id, transaction_id=alert.transaction_id)))
         markup = keyboards.markup([row])
         text = speaker.render("urgent_attrition", alert=alert)
-        status, _ = await deliver(application, alert.telegram_user_id, text, markup, what=f"urgent alert {alert.alert_id}")
+        status, _ = await deliver(
+            application, alert.telegram_user_id, text, markup, what=f"urgent alert {alert.alert_id}",
+            retry_delays=settings.telegram.retry_delays_seconds,
+        )
         if status == RETRY:
             status = "pending"  # the claim given back: the next run tries again
         await services.run(urgent.finish_alert, alert_id=alert.alert_id, staff_id=alert.staff_id, status=status, now=now)

@@ -139,6 +139,17 @@ class Emulator:
             await self._runner.cleanup()
             self._runner = None
 
+    async def go_offline(self) -> None:
+        """Stop listening (connections are refused, as when Telegram cannot be reached); the
+        world is kept, and `go_online` listens again on the same port."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def go_online(self) -> None:
+        if self._runner is None:
+            await self.start()
+
     async def __aenter__(self) -> Self:
         await self.start()
         return self
