@@ -42,7 +42,7 @@ from domain.bulk import Natives, TableSpec, write_rows
 from domain.calendar import is_workday
 from domain.locks import SCAN, try_lead
 from domain.models import Alert, Client, Direction, Role
-from domain.types import UTCDateTime
+from domain.types import UTCDateTime, from_fen
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -260,6 +260,31 @@ def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings
             _MOVEMENT_KINDS[kind], client_id, rm_id, at.astimezone(zone).date(), detail=str(transaction_id),
             payload={"tier": tier, "amount": str(amount), "counterparty_bank": bank or "", "transaction_id": transaction_id,
                      "at": at.astimezone(UTC).isoformat()},
+        )
+    yield from _same_day_totals(session, today, zone, settings)
+
+
+def _same_day_totals(session: Session, today: date, zone: ZoneInfo, settings: Settings) -> Iterator[Finding]:
+    """A client's transfers of one kind on one day, each under the line but together at or over it
+    (money moved out in several smaller transfers is still money leaving): one alert per client,
+    day and kind, `kind:client:day:total`, the latest transfer in the payload."""
+    totals = lists._same_day_totals_query(_BANK, lists._local_days(today - timedelta(days=1), today, zone), settings).subquery()
+    t = totals.c
+    rows = _rows(
+        session,
+        select(t.id, t.client_id, Client.rm_id, t.occurred_at, t.total_fen, t.transactions, t.direction, t.other_bank,
+               t.counterparty_bank, t.tier, t.day)
+        .join(Client, Client.id == t.client_id)
+        .where(Client.rm_id.is_not(None)),
+    )
+    for transaction_id, client_id, rm_id, at, total, count, direction, other_bank, bank, tier, day in rows:
+        kind = "inflow" if direction != Direction.outflow.value else ("attrition" if other_bank else "outflow")
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        day = day if isinstance(day, date) else date.fromisoformat(day)
+        yield Finding(
+            _MOVEMENT_KINDS[kind], client_id, rm_id, day, detail="total",
+            payload={"tier": tier, "amount": str(from_fen(int(total))), "transactions": int(count), "counterparty_bank": bank or "",
+                     "transaction_id": transaction_id, "at": at.astimezone(UTC).isoformat()},
         )
 
 

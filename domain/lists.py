@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     and_,
     case,
     exists,
@@ -542,6 +543,9 @@ class MovementItem:
     counterparty_bank: str
     threshold: Decimal
     """The client's large-movement line (`rules.large_movement_threshold`)."""
+    transactions: int = 1
+    """More than 1: a same-day total of this many transfers, each under the line, together at or
+    over it (`transaction_id` and `at` are the latest's)."""
 
     @property
     def kind(self) -> MovementKind:
@@ -632,6 +636,70 @@ def _movement_query(
     )
 
 
+def _movement_kind() -> ColumnElement[int]:
+    outflow = Transaction.direction == Direction.outflow.value
+    return case(
+        (and_(outflow, Transaction.other_bank.is_(True)), _KIND_ORDER.index(MovementKind.attrition)),
+        (outflow, _KIND_ORDER.index(MovementKind.outflow)),
+        else_=_KIND_ORDER.index(MovementKind.inflow),
+    )
+
+
+def _same_day_totals_query(
+    viewer: Viewer, days: Sequence[tuple[date, datetime, datetime]], settings: Settings, *also: ColumnElement[bool],
+    attrition_only: bool = False, visible: ColumnElement[bool] | None = None,
+) -> Any:
+    """A client's transfers of one kind on one local day (`days`: each day with its start and end
+    instants), each under the client's line but together at or over it: one row per client, day
+    and kind, with the total, the count, and the latest transfer's id, time and bank."""
+    threshold = large_movement_threshold_fen(settings.movements)
+    amount = _fen(Transaction.amount)
+    day = case(*((Transaction.occurred_at < end, literal(d, type_=Date())) for d, _, end in days[:-1]), else_=literal(days[-1][0], type_=Date()))
+    kind = _movement_kind()
+    outflow = Transaction.direction == Direction.outflow.value
+    grouped = (
+        select(
+            func.max(Transaction.id).label("id"),
+            Client.id.label("client_id"),
+            Client.client_no,
+            Client.name,
+            Client.tier,
+            func.max(Transaction.occurred_at).label("occurred_at"),
+            type_coerce(func.sum(amount), BigInteger).label("total_fen"),
+            func.min(Transaction.direction).label("direction"),
+            func.max(case((Transaction.other_bank.is_(True), 1), else_=0)).label("other_bank"),
+            func.max(Transaction.counterparty_bank).label("counterparty_bank"),
+            func.max(threshold).label("threshold"),
+            func.count().label("transactions"),
+            day.label("day"),
+            kind.label("kind"),
+        )
+        .select_from(Transaction)
+        .join(Client, Client.id == Transaction.client_id)
+        .where(
+            visible_clients(viewer) if visible is None else visible,
+            Transaction.occurred_at >= days[0][1],
+            Transaction.occurred_at < days[-1][2],
+            amount < threshold,
+            and_(outflow, Transaction.other_bank.is_(True)) if attrition_only else true(),
+            *also,
+        )
+        .group_by(Client.id, day, kind)
+        .having(func.count() > 1, func.sum(amount) >= func.max(threshold))
+        .subquery()
+    )
+    g = grouped.c
+    return select(*g, func.count().over()).order_by(g.kind, g.total_fen.desc(), g.occurred_at.desc(), g.id)
+
+
+def _total_item(row: Any) -> MovementItem:
+    return MovementItem(
+        transaction_id=row.id, client_id=row.client_id, client_no=row.client_no, name=row.name, tier=row.tier,
+        at=row.occurred_at, amount=from_fen(int(row.total_fen)), direction=row.direction, other_bank=bool(row.other_bank),
+        counterparty_bank=row.counterparty_bank or "", threshold=from_fen(int(row.threshold)), transactions=int(row.transactions),
+    )
+
+
 _FIRST_TOTAL = 11
 """Column of the first per-kind window sum in `_movement_query`."""
 
@@ -650,6 +718,16 @@ def _movement_item(row: Any) -> MovementItem:
         counterparty_bank=row.counterparty_bank,
         threshold=from_fen(int(row.threshold)),
     )
+
+
+def _local_days(first: date, last: date, zone: ZoneInfo) -> list[tuple[date, datetime, datetime]]:
+    """Each local day from `first` to `last` with the instants it starts and ends."""
+    days = []
+    day = first
+    while day <= last:
+        days.append((day, _start_of(day, zone), _start_of(day + timedelta(days=1), zone)))
+        day += timedelta(days=1)
+    return days
 
 
 def _movement_window(viewer: Viewer, today: date, days: int, settings: Settings) -> tuple[datetime, datetime]:
@@ -917,6 +995,8 @@ class _DigestPlan:
     attrition: Any
     """Outflows to other banks since yesterday not yet handled: marked done, snoozed, or the client
     contacted after them."""
+    attrition_totals: Any
+    """Same-day totals of small outflows to other banks that together reach the line."""
     ended_snoozes: Any
     attrition_back: Any
     """Those whose snooze has ended though they left the window meanwhile (run when `ended_snoozes` finds one)."""
@@ -941,6 +1021,9 @@ class _DigestPlan:
             settings=settings, today=today, zone=zone, cap=cap, terms=terms,
             due=_due_plan(viewer, today, terms, cap, visible),
             attrition=_movement_query(viewer, since, until, settings, *open_, attrition_only=True, visible=visible).limit(limit),
+            attrition_totals=_same_day_totals_query(
+                viewer, _local_days(today - timedelta(days=1), today, zone), settings, *open_, attrition_only=True, visible=visible,
+            ).limit(limit),
             ended_snoozes=select(ReminderHold.id).where(*_ended_outflow_snooze(today)).limit(1),
             attrition_back=_movement_query(viewer, oldest, since, settings, *open_, back, attrition_only=True, visible=visible).limit(limit),
             birthdays_today=_birthday_plan(viewer, today, settings, cap, lambda d: d == 0, visible),
@@ -978,10 +1061,15 @@ def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, 
     parameters = visibility_parameters(viewer)
     follow_ups, overdue = _due_sections(session.execute(plan.due, parameters).all(), plan)
     rows, total = _top(session, plan.attrition, parameters, cap)
+    moves = [_movement_item(row) for row in rows]
+    summed, summed_total = _top(session, plan.attrition_totals, parameters, cap)
+    moves += [_total_item(row) for row in summed]
+    total += summed_total
     if session.execute(plan.ended_snoozes).first() is not None:
         back_rows, back_total = _top(session, plan.attrition_back, parameters, cap)
-        rows = sorted([*rows, *back_rows], key=lambda r: (-r.amount, -r.occurred_at.timestamp(), r.id))[:cap]
+        moves += [_movement_item(row) for row in back_rows]
         total += back_total
+    moves = sorted(moves, key=lambda m: (-m.amount, -m.at.timestamp(), m.transaction_id))[:cap]
     birthdays = [
         Section(name, tuple(_birthday_item(row, today, settings) for row in found), count)
         for name, (found, count) in (
@@ -991,7 +1079,7 @@ def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, 
     ]
     return Digest(
         today=today,
-        attrition=Section("attrition", tuple(_movement_item(row) for row in rows), total),
+        attrition=Section("attrition", tuple(moves), total),
         birthdays_today=birthdays[0],
         follow_ups=follow_ups,
         overdue=overdue,

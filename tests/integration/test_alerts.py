@@ -180,3 +180,35 @@ def test_while_one_process_scans_another_skips(session, bank, settings, sessions
     session.rollback()  # the lock ends with its transaction
     with sessions() as other:
         assert not scan(other, today=TODAY, settings=settings, now=NOW).skipped
+
+
+def _transfers(session, client_id, *moves):
+    connection = session.connection()
+    n = Natives.for_dialect(connection.dialect.name)
+    write_rows(connection, TRANSACTION, [
+        (external_id, client_id, n.instant(at), to_fen(amount), direction, "mobile", "招商银行" if other else "", n.boolean(other), "")
+        for external_id, at, amount, direction, other in moves
+    ])
+
+
+def test_small_transfers_to_another_bank_on_one_day_that_reach_the_line_together_are_one_attrition_alert(session, bank, settings):
+    client = bank.clients["从未联系"]  # wealth: the line is 200,000
+    _transfers(session, client,
+               ("S1", _local(TODAY, 9), "120000", "out", True),
+               ("S2", _local(TODAY, 11), "80000", "out", True),      # together exactly the line
+               ("S3", _local(TODAY - timedelta(days=1), 23), "150000", "out", True),  # yesterday: a day of its own
+               ("S4", _local(TODAY, 12), "150000", "in", False))     # another kind
+    report = scan(session, today=TODAY, settings=settings, now=NOW)
+    [total] = session.exec(select(Alert).where(Alert.dedup_key.endswith(":total"))).all()
+    assert total.dedup_key == f"attrition:{client}:{TODAY.isoformat()}:total"
+    assert json.loads(total.payload)["amount"] == "200000.00" and json.loads(total.payload)["transactions"] == 2
+    assert report.created["attrition"] == 2  # X1 on its own, and this total
+    again = scan(session, today=TODAY, settings=settings, now=NOW + timedelta(minutes=5))
+    assert again.total_created == 0
+
+
+def test_small_transfers_a_fen_short_of_the_line_together_are_not_an_alert(session, bank, settings):
+    client = bank.clients["从未联系"]
+    _transfers(session, client, ("S5", _local(TODAY, 9), "120000", "out", True), ("S6", _local(TODAY, 10), "79999.99", "out", True))
+    scan(session, today=TODAY, settings=settings, now=NOW)
+    assert session.exec(select(Alert).where(Alert.dedup_key.endswith(":total"))).all() == []

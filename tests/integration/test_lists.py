@@ -422,3 +422,13 @@ def test_a_team_lead_sees_the_teams_clients_and_a_branch_head_everything_under_t
     assert lead["book"] == {2}
     head = _seen(session, "E00002", settings)
     assert head["due"] == head["movements"] == head["today"] == {mine, teammate, other_team}
+
+
+def test_the_digest_counts_small_outflows_of_one_day_that_together_reach_the_line(session, bank, settings):
+    client = add_client(session, tier="wealth", aum="1000000", last_contact_at=local(WEDNESDAY - timedelta(days=5)))
+    add_movement(session, client, "120000", local(WEDNESDAY, time(9)), other_bank=True, bank="招商银行")
+    add_movement(session, client, "90000", local(WEDNESDAY, time(10)), other_bank=True, bank="招商银行")
+    add_movement(session, client, "150000", local(WEDNESDAY - timedelta(days=1), time(10)), other_bank=True, bank="招商银行")
+    digest = lists.today(session, who(session), today=WEDNESDAY, settings=settings)
+    assert [(i.client_id, i.amount, i.transactions) for i in digest.attrition.items] == [(client, Decimal("210000.00"), 2)]
+    assert digest.attrition.total == 1

@@ -168,3 +168,12 @@ def test_a_number_of_days_too_large_is_told_the_limit_rather_than_called_unreada
     unreadable = RENDERER.render(locale, "list_bad_days", command="/moves", bad=BadDays("abc", 90))
     too_many = RENDERER.render(locale, "list_bad_days", command="/moves", bad=BadDays("100", 90, 100))
     assert "abc" in unreadable and "100" not in too_many and "90" in too_many and "/moves 14" in too_many
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_same_day_total_says_how_many_transfers_made_it(locale):
+    from dataclasses import replace
+
+    summed = replace(movement_item(1), transactions=3)
+    text = RENDERER.render(locale, "list_today", digest=replace(digest(), attrition=Section("attrition", (summed,), 1)))
+    assert ("3 笔合计" if locale == "zh_CN" else "in 3 transfers") in text
