@@ -12,6 +12,8 @@ birthdays and movements pass through Python for their payload. The key names the
 - overdue: the spell, named by the last contact it follows (`overdue:client:<epoch seconds>`, or
   `never`), so that one overdue spell is one alert whatever the cadence; its occasion is the day
   the scan first found it (NEVER for a client never contacted); a contact logged after it clears it;
+  a corporate client behind this month's contacts (`domain.rules.corporate_contacts_expected`) is
+  one alert a month, `overdue:client:m<YYYY-MM>`, its occasion the month's first day;
 - birthday: the birthday's date, with the days before it as detail (7, 1 and 0 days ahead are
   three reminders); birthdays are scanned on working days only, since only they have a digest,
   and a working day's scan covers the non-working days after it;
@@ -216,6 +218,12 @@ def _overdue(session: Session, today: date, zone: ZoneInfo, settings: Settings, 
         return case((c.last_contact_at.is_(None), literal(NEVER, Date())), else_=literal(today, Date()))
 
     _insert_found(session, AlertKind.overdue, found, key, occasion, now, report)
+    # corporate clients behind this month's contacts: one alert a month (`overdue:client:m2026-11`)
+    month = today.replace(day=1)
+    behind = _owned(terms.behind).add_columns(Client.tier)
+    _insert_found(
+        session, AlertKind.overdue, behind, lambda c: literal(f"m{month:%Y-%m}", String), lambda c: literal(month, Date()), now, report,
+    )
 
 
 def _birthdays(session: Session, today: date, settings: Settings) -> Iterator[Finding]:
@@ -226,15 +234,18 @@ def _birthdays(session: Session, today: date, settings: Settings) -> Iterator[Fi
     wanted = or_(*(and_(inner.c.tier == tier, inner.c.days.in_(sorted(days))) for tier, days in reminders.items()))
     rows = _rows(
         session,
-        select(inner.c.id, Client.rm_id, inner.c.days, inner.c.tier, inner.c.lunar_birth_month)
+        select(inner.c.id, Client.rm_id, inner.c.days, inner.c.tier, inner.c.lunar_birth_month, inner.c.birthday)
         .join(Client, Client.id == inner.c.id)
         .where(Client.rm_id.is_not(None), inner.c.days.is_not(None), wanted),
     )
-    for client_id, rm_id, days, tier, lunar_month in rows:
-        yield Finding(
-            AlertKind.birthday, client_id, rm_id, today + timedelta(days=days), detail=str(days),
-            payload={"tier": tier, "days": days, "calendar": "lunar" if lunar_month else "solar"},
-        )
+    milestones = set(settings.birthdays.milestones)
+    for client_id, rm_id, days, tier, lunar_month, born in rows:
+        on = today + timedelta(days=days)
+        age = lists.age_on(on, born, lunar=lunar_month is not None)
+        payload: dict[str, Any] = {"tier": tier, "days": days, "calendar": "lunar" if lunar_month else "solar", "age": age}
+        if age in milestones:
+            payload["milestone"] = age
+        yield Finding(AlertKind.birthday, client_id, rm_id, on, detail=str(days), payload=payload)
 
 
 _MOVEMENT_KINDS = {"attrition": AlertKind.attrition, "outflow": AlertKind.outflow, "inflow": AlertKind.inflow}

@@ -482,12 +482,17 @@ def _ordered_birthdays(inner: Any, *where: ColumnElement[bool]) -> Any:
     )
 
 
+def age_on(on: date, born: date | None, *, lunar: bool) -> int | None:
+    """The age a birthday on `on` is (by lunar years for a lunar birthday); None without a birth date."""
+    if born is None:
+        return None
+    return lunar_year_of(on) - lunar_year_of(born) if lunar else on.year - born.year
+
+
 def _birthday_item(row: Any, today: date, settings: Settings) -> BirthdayItem:
     on = today + timedelta(days=row.days)
     lunar = row.lunar_birth_month is not None
-    age = None
-    if row.birthday is not None:
-        age = lunar_year_of(on) - lunar_year_of(row.birthday) if lunar else on.year - row.birthday.year
+    age = age_on(on, row.birthday, lunar=lunar)
     return BirthdayItem(
         client_id=row.id,
         client_no=row.client_no,

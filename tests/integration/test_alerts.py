@@ -100,7 +100,7 @@ def test_the_payload_says_what_the_digest_needs(session, bank, settings):
         "at": "2026-11-23T07:00:00+00:00",  # 15:00 in Shanghai, yesterday
     }
     ahead = session.exec(select(Alert).where(Alert.kind == "birthday", Alert.occasion == date(2026, 12, 1))).one()
-    assert json.loads(ahead.payload) == {"calendar": "solar", "days": 7, "tier": "private"}
+    assert json.loads(ahead.payload) == {"calendar": "solar", "days": 7, "tier": "private", "age": 56}
     assert ahead.dedup_key.endswith(":7")
 
 
@@ -212,3 +212,31 @@ def test_small_transfers_a_fen_short_of_the_line_together_are_not_an_alert(sessi
     _transfers(session, client, ("S5", _local(TODAY, 9), "120000", "out", True), ("S6", _local(TODAY, 10), "79999.99", "out", True))
     scan(session, today=TODAY, settings=settings, now=NOW)
     assert session.exec(select(Alert).where(Alert.dedup_key.endswith(":total"))).all() == []
+
+
+def _add_client(session, number, **fields):
+    connection = session.connection()
+    n = Natives.for_dialect(connection.dialect.name)
+    rm = connection.execute(text("SELECT id, unit_id FROM staff WHERE employee_no = 'E00004'")).one()
+    write_rows(connection, CLIENT, [client_row(n, number, rm_id=rm[0], unit_id=rm[1], **fields)])
+    client_id = connection.execute(text("SELECT id FROM client WHERE client_no = :c"), {"c": f"C{number:09d}"}).scalar_one()
+    connection.execute(text("UPDATE client SET last_contact_at = :t WHERE id = :id"),
+                       {"t": n.instant(_local(TODAY - timedelta(days=3))), "id": client_id})
+    return client_id
+
+
+def test_a_birthday_that_is_a_milestone_says_so(session, bank, settings):
+    sixty = _add_client(session, 20, name="整寿六十", tier="private", birthday=date(1966, 12, 1))
+    scan(session, today=TODAY, settings=settings, now=NOW)
+    alert = session.exec(select(Alert).where(Alert.client_id == sixty)).one()
+    assert json.loads(alert.payload) | {} == {"calendar": "solar", "days": 7, "tier": "private", "age": 60, "milestone": 60}
+
+
+def test_a_corporate_client_behind_this_months_contacts_is_one_alert_for_the_month(session, bank, settings):
+    behind = _add_client(session, 21, name="对公落后", tier="class1")
+    scan(session, today=TODAY, settings=settings, now=NOW)
+    [alert] = session.exec(select(Alert).where(Alert.client_id == behind)).all()
+    assert (alert.kind, alert.dedup_key, alert.occasion) == ("overdue", f"overdue:{behind}:m2026-11", date(2026, 11, 1))
+    later = scan(session, today=TODAY + timedelta(days=1), settings=settings, now=NOW + timedelta(days=1))
+    assert session.exec(select(Alert).where(Alert.client_id == behind)).all() == [alert]
+    assert later.found["overdue"] >= 1
