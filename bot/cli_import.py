@@ -68,7 +68,7 @@ def import_command(
         raise fail(escape(f"cannot use the database: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}")) from None
     _print_summary(report, counted=report.committed or (dry_run and (skip_invalid or not report.rejected)))
     if report.committed and kind in SCANNED_AFTER:
-        _scan(chosen)
+        _scan(chosen, balances=kind == "balances")
     if report.rejected and not report.committed:
         raise typer.Exit(1)
 
@@ -77,14 +77,16 @@ SCANNED_AFTER = ("transactions", "balances")
 """Imports after which the reminder scan runs at once: money leaving reaches the RM within minutes."""
 
 
-def _scan(chosen) -> None:  # noqa: ANN001
-    from datetime import datetime
+def _scan(chosen, *, balances: bool) -> None:  # noqa: ANN001
+    from datetime import datetime, timedelta
 
     from domain.alerts import scan
     from domain.db import unit_of_work
 
+    today = datetime.now(chosen.tz).date()
+    since = today - timedelta(days=chosen.movements.aum_drop_days) if balances else None
     with database() as opened, unit_of_work(opened.sessions) as session:
-        scanned = scan(session, today=datetime.now(chosen.tz).date(), settings=chosen)
+        scanned = scan(session, today=today, settings=chosen, balances_since=since)
     found = ", ".join(f"{kind} {count:,}" for kind, count in sorted(scanned.created.items()) if count) or "nothing new"
     console.print(f"reminder scan: {found}", highlight=False)
 

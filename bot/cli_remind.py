@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -69,7 +70,10 @@ def remind_main(
 
 
 @remind.command("scan")
-def remind_scan(on: DateOption = None) -> None:
+def remind_scan(
+    on: DateOption = None,
+    balances: Annotated[bool, typer.Option("--balances", help="Also look for AUM falls and tier changes, as after a balances import.")] = False,
+) -> None:
     """Run the reminder scan now: write what is due to the outbox (running it twice adds nothing)."""
     from domain.alerts import scan
     from domain.db import unit_of_work
@@ -79,7 +83,8 @@ def remind_scan(on: DateOption = None) -> None:
     with database() as opened:
         started = time.perf_counter()
         with unit_of_work(opened.sessions) as session:
-            report = scan(session, today=day, settings=config)
+            since = day - timedelta(days=config.movements.aum_drop_days) if balances else None
+            report = scan(session, today=day, settings=config, balances_since=since)
         seconds = time.perf_counter() - started
     if report.skipped:
         console.print("another rmbot process is running the scan right now: nothing done here.")

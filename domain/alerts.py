@@ -29,12 +29,31 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Date, String, and_, case, cast, exists, func, literal, or_, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.orm import aliased
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
@@ -43,8 +62,9 @@ from domain.access import Viewer
 from domain.bulk import Natives, TableSpec, write_rows
 from domain.calendar import is_workday
 from domain.locks import SCAN, try_lead
-from domain.models import Alert, Client, Direction, Role
-from domain.types import UTCDateTime, from_fen
+from domain.models import Alert, BalanceSnapshot, Client, Direction, Role, Transaction
+from domain.rules import Tier, months_before
+from domain.types import UTCDateTime, from_fen, to_fen
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -60,6 +80,12 @@ class AlertKind(StrEnum):
     """A large outflow within the bank."""
     inflow = "inflow"
     """A large inflow: a sales chance."""
+    aum_drop = "aum_drop"
+    """AUM fell by `movements.aum_drop_share` or more within `movements.aum_drop_days`, however it went."""
+    tier_change = "tier_change"
+    """The AUM (and the maintained-regardless conditions) now earn another tier than the one on record."""
+    dormant = "dormant"
+    """Idle (no transaction for `dormant.idle_months`) with a balance under `dormant.balance`."""
 
 
 PRIORITY = {
@@ -69,7 +95,12 @@ PRIORITY = {
     AlertKind.overdue: 3,
     AlertKind.outflow: 4,
     AlertKind.inflow: 5,
+    AlertKind.aum_drop: 6,
+    AlertKind.tier_change: 7,
+    AlertKind.dormant: 8,
 }
+BOOK_CHANGES = (AlertKind.aum_drop, AlertKind.tier_change, AlertKind.dormant)
+"""What the digest's "changes in your book" section shows, read from the outbox."""
 """The digest's order (lower first); birthdays ahead of today sort after the overdue by payload."""
 
 NEVER = date(1900, 1, 1)
@@ -125,9 +156,15 @@ _BANK = Viewer(staff_id=0, name="scan", role=Role.admin, unit_id=0, unit_path="/
 """The scan sees the whole bank; each alert goes to the client's RM."""
 
 
-def scan(session: Session, *, today: date, settings: Settings, now: datetime | None = None) -> ScanReport:
+def scan(
+    session: Session, *, today: date, settings: Settings, now: datetime | None = None, balances_since: date | None = None,
+) -> ScanReport:
     """Find everything due on `today` (the bank's local day) and write the new alerts. When
-    another process is scanning (PostgreSQL), returns at once with `skipped` set."""
+    another process is scanning (PostgreSQL), returns at once with `skipped` set.
+
+    `balances_since`: balance snapshots from that day on have just been imported, so AUM falls
+    and tier changes are looked for too (they change only when balances do: the daily scan
+    leaves them to the import that brings them)."""
     now = now or datetime.now(UTC)
     report = ScanReport(day=today)
     if not try_lead(session, SCAN):
@@ -139,6 +176,10 @@ def scan(session: Session, *, today: date, settings: Settings, now: datetime | N
     report.birthdays_scanned = is_workday(today, schedule.workdays, holidays=schedule.holidays, make_up_days=schedule.make_up_days)
     _follow_ups(session, today, now, report)
     _overdue(session, today, zone, settings, now, report)
+    if balances_since is not None:
+        _aum_drops(session, balances_since, today, settings, now, report)
+        _tier_changes(session, today, settings, now, report)
+    _dormant(session, today, zone, settings, now, report)
     if report.birthdays_scanned:
         _write(session, _birthdays(session, today, settings), now, report)
     _write(session, _movements(session, today, zone, settings), now, report)
@@ -171,15 +212,33 @@ def _text(column: Any) -> ColumnElement[str]:
     return cast(column, String)
 
 
-def _insert_found(session: Session, kind: AlertKind, found: Any, key: Any, occasion: Any, now: datetime, report: ScanReport) -> None:
-    """Write the clients `found` selects (id, rm_id, tier) as `kind` alerts in one INSERT … SELECT
-    … ON CONFLICT DO NOTHING: the whole bank's follow-ups or overdue contacts without a row in Python."""
+def _json(**fields: Any) -> ColumnElement[str]:
+    """A JSON object of SQL strings and numbers, by concatenation (the same on SQLite and PostgreSQL;
+    the values are tier names, dates and integers, which need no escaping)."""
+    parts: list[Any] = []
+    for name, (value, quoted) in fields.items():
+        parts.append(literal(f'{", " if parts else "{"}"{name}": {chr(34) if quoted else ""}', String))
+        parts.append(value if quoted else _text(value))
+        if quoted:
+            parts.append(literal('"', String))
+    parts.append(literal("}", String))
+    result = parts[0]
+    for part in parts[1:]:
+        result = result + part
+    return result
+
+
+def _insert_found(
+    session: Session, kind: AlertKind, found: Any, key: Any, occasion: Any, now: datetime, report: ScanReport, payload: Any = None,
+) -> None:
+    """Write the clients `found` selects (id, rm_id, tier …) as `kind` alerts in one INSERT … SELECT
+    … ON CONFLICT DO NOTHING: the whole bank's findings of a kind without a row in Python."""
     found = found.subquery()
     c = found.c
     dedup = literal(f"{kind.value}:", String) + _text(c.id) + literal(":", String) + key(c)
     rows = select(
         dedup, literal(kind.value, String), c.id, c.rm_id, occasion(c), literal(PRIORITY[kind]),
-        literal('{"tier": "', String) + c.tier + literal('"}', String), literal("pending", String), literal(now, UTCDateTime()),
+        _json(tier=(c.tier, True)) if payload is None else payload(c), literal("pending", String), literal(now, UTCDateTime()),
     ).where(true())  # SQLite: an upsert's SELECT needs a WHERE to parse
     dialect = session.connection().dialect.name
     insert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(Alert.__table__)
@@ -226,6 +285,125 @@ def _overdue(session: Session, today: date, zone: ZoneInfo, settings: Settings, 
     )
 
 
+def _fen(column: Any) -> ColumnElement[int]:
+    """A money column as the integer fen it is stored as (so that arithmetic on it stays exact)."""
+    return type_coerce(column, BigInteger)
+
+
+def _aum_drops(session: Session, since: date, today: date, settings: Settings, now: datetime, report: ScanReport) -> None:
+    """Clients whose newest snapshot (one imported, dated `since` to `today`) is `aum_drop_share` or
+    more under one of the `aum_drop_days` days before it, however the money went: one alert per
+    client and newest snapshot, `aum_drop:client:<its day>`, with the highest of those in the payload."""
+    movements = settings.movements
+    numerator, denominator = (1 - Decimal(movements.aum_drop_share)).as_integer_ratio()
+    newest, earlier = aliased(BalanceSnapshot), aliased(BalanceSnapshot)
+    day = max(since, today - timedelta(days=movements.aum_drop_days))
+    while day <= today:  # a day at a time: each a range of the snapshot index, no date arithmetic in SQL
+        found = (
+            select(Client.id, Client.rm_id, Client.tier, newest.as_of, func.max(_fen(earlier.aum)).label("peak"),
+                   _fen(newest.aum).label("aum"))
+            .select_from(newest)
+            .join(earlier, and_(earlier.client_id == newest.client_id, earlier.as_of >= day - timedelta(days=movements.aum_drop_days),
+                                earlier.as_of < day))
+            .join(Client, Client.id == newest.client_id)
+            .where(newest.as_of == day, Client.aum_as_of == day, Client.rm_id.is_not(None),
+                   _fen(newest.aum) * denominator <= _fen(earlier.aum) * numerator)
+            .group_by(Client.id, Client.rm_id, Client.tier, newest.as_of, newest.aum)
+        )
+        _insert_found(
+            session, AlertKind.aum_drop, found, lambda c: _text(c.as_of), lambda c: c.as_of, now, report,
+            payload=lambda c: _json(tier=(c.tier, True), peak_fen=(c.peak, False), aum_fen=(c.aum, False)),
+        )
+        day += timedelta(days=1)
+
+
+def implied_tier(today: date, settings: Settings) -> ColumnElement[str]:
+    """`rules.personal_tier` as SQL on `Client`: the tier the AUM earns (basic only under
+    `basic_max_age`), raised to `maintained.tier` for a client kept whatever the AUM."""
+    tiers, kept = settings.tiers, settings.maintained
+    aum = _fen(Client.aum)
+    born_before = _years_before(today, tiers.basic_max_age)
+    older = and_(Client.birthday.is_not(None), Client.birthday <= born_before)
+    by_aum = case(
+        (aum >= to_fen(tiers.private), literal(Tier.private.value)),
+        (aum >= to_fen(tiers.wealth), literal(Tier.wealth.value)),
+        (aum >= to_fen(tiers.premium), literal(Tier.premium.value)),
+        (and_(aum >= to_fen(tiers.basic), not_(older)), literal(Tier.basic.value)),
+        else_=literal(Tier.mass.value),
+    )
+    maintained = or_(
+        _fen(Client.card_spend_year) >= to_fen(kept.card_spend_year),
+        _fen(Client.loans) >= to_fen(kept.personal_loans),
+        _fen(Client.custody_margin) >= to_fen(kept.custody_margin),
+        Client.card_level.in_(list(kept.card_levels)),
+    )
+    order = [t.value for t in Tier]  # highest first
+    lower = order[order.index(kept.tier) + 1:]
+    return case((and_(maintained, by_aum.in_(lower)), literal(kept.tier)), else_=by_aum)
+
+
+def _outside_band(settings: Settings) -> ColumnElement[bool]:
+    """Candidates for a tier change, read from the (tier, AUM) index: clients whose AUM lies
+    outside their tier's band. (A change made by age or by the maintained conditions alone, with
+    the AUM still in the band, is the bank system's to make and is not looked for here.)"""
+    tiers = settings.tiers
+    lines = [(Tier.private, tiers.private), (Tier.wealth, tiers.wealth), (Tier.premium, tiers.premium), (Tier.basic, tiers.basic)]
+    aum = _fen(Client.aum)
+    bands = []
+    upper: int | None = None
+    for tier, line in lines:
+        low = to_fen(line)
+        outside = aum < low if upper is None else or_(aum < low, aum >= upper)
+        bands.append(and_(Client.tier == tier.value, outside))
+        upper = low
+    bands.append(and_(Client.tier == Tier.mass.value, aum >= upper))
+    return or_(*bands)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _tier_changes(session: Session, today: date, settings: Settings, now: datetime, report: ScanReport) -> None:
+    """Personal clients whose AUM now earns another tier than the one on record (the bank's system
+    sets the tier; the RM hears of the change first): one alert per client, change and month,
+    `tier_change:client:m<YYYY-MM>:<from>-<to>`."""
+    implied = implied_tier(today, settings).label("implied")
+    inner = select(Client.id, Client.rm_id, Client.tier, implied).where(
+        _outside_band(settings), Client.rm_id.is_not(None), Client.aum_as_of.is_not(None)
+    ).subquery()
+    found = select(inner).where(inner.c.implied != inner.c.tier)
+    _insert_found(
+        session, AlertKind.tier_change, found,
+        lambda c: literal(f"m{today:%Y-%m}:", String) + c.tier + literal("-", String) + c.implied,
+        lambda c: literal(today, Date()), now, report,
+        payload=lambda c: _json(tier=(c.tier, True), to=(c.implied, True)),
+    )
+
+
+def _dormant(session: Session, today: date, zone: ZoneInfo, settings: Settings, now: datetime, report: ScanReport) -> None:
+    """Personal clients turned negative-value by the idle rule (`rules.dormant_reason`): no
+    transaction for `idle_months` and AUM under `dormant.balance`. One alert per idle spell,
+    named by the last transaction (`never` for none), found on the day of the scan."""
+    dormant = settings.dormant
+    cutoff = lists._start_of(months_before(today, dormant.idle_months), zone)
+    found = select(Client.id, Client.rm_id, Client.tier, Client.last_transaction_at).where(
+        Client.rm_id.is_not(None),
+        Client.tier.in_([t.value for t in Tier]),
+        or_(Client.last_transaction_at.is_(None), Client.last_transaction_at < cutoff),
+        _fen(Client.aum) < to_fen(dormant.balance),
+    )
+    dialect = session.connection().dialect.name
+    _insert_found(
+        session, AlertKind.dormant, found,
+        lambda c: func.coalesce(_text(_epoch_seconds(c.last_transaction_at, dialect)), literal("never", String)),
+        lambda c: literal(today, Date()), now, report,
+    )
+
+
 def _birthdays(session: Session, today: date, settings: Settings) -> Iterator[Finding]:
     reminders = {tier: days for tier, days in lists.birthday_reminders(today, settings).items() if days}
     if not reminders:
@@ -253,50 +431,52 @@ _MOVEMENT_KINDS = {"attrition": AlertKind.attrition, "outflow": AlertKind.outflo
 
 def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings) -> Iterator[Finding]:
     """Large movements since the start of yesterday (a scan every morning sees each one twice, and
-    writes it once), by the tier's line or share of AUM as in `/moves`."""
-    since = datetime.combine(today - timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-    movements = lists._movement_query(_BANK, since, until, settings).subquery()
-    m = movements.c
-    rows = _rows(
-        session,
-        select(m.id, m.client_id, Client.rm_id, m.occurred_at, m.amount, m.direction, m.other_bank, m.counterparty_bank, m.tier)
-        .join(Client, Client.id == m.client_id)
-        .where(Client.rm_id.is_not(None)),
-    )
-    for transaction_id, client_id, rm_id, at, amount, direction, other_bank, bank, tier in rows:
-        kind = "inflow" if direction != Direction.outflow.value else ("attrition" if other_bank else "outflow")
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        yield Finding(
-            _MOVEMENT_KINDS[kind], client_id, rm_id, at.astimezone(zone).date(), detail=str(transaction_id),
-            payload={"tier": tier, "amount": str(amount), "counterparty_bank": bank or "", "transaction_id": transaction_id,
-                     "at": at.astimezone(UTC).isoformat()},
-        )
-    yield from _same_day_totals(session, today, zone, settings)
+    writes it once), by the tier's line or share of AUM as in `/moves`; and a client's transfers of
+    one kind on one day, each under the line but together at or over it (money moved out in several
+    smaller transfers is still money leaving): one alert per client, day and kind,
+    `kind:client:day:total`, the latest of those transfers in the payload.
 
-
-def _same_day_totals(session: Session, today: date, zone: ZoneInfo, settings: Settings) -> Iterator[Finding]:
-    """A client's transfers of one kind on one day, each under the line but together at or over it
-    (money moved out in several smaller transfers is still money leaving): one alert per client,
-    day and kind, `kind:client:day:total`, the latest transfer in the payload."""
-    totals = lists._same_day_totals_query(_BANK, lists._local_days(today - timedelta(days=1), today, zone), settings).subquery()
-    t = totals.c
-    rows = _rows(
-        session,
-        select(t.id, t.client_id, Client.rm_id, t.occurred_at, t.total_fen, t.transactions, t.direction, t.other_bank,
-               t.counterparty_bank, t.tier, t.day)
-        .join(Client, Client.id == t.client_id)
-        .where(Client.rm_id.is_not(None)),
-    )
-    for transaction_id, client_id, rm_id, at, total, count, direction, other_bank, bank, tier, day in rows:
-        kind = "inflow" if direction != Direction.outflow.value else ("attrition" if other_bank else "outflow")
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        day = day if isinstance(day, date) else date.fromisoformat(day)
-        yield Finding(
-            _MOVEMENT_KINDS[kind], client_id, rm_id, day, detail="total",
-            payload={"tier": tier, "amount": str(from_fen(int(total))), "transactions": int(count), "counterparty_bank": bank or "",
-                     "transaction_id": transaction_id, "at": at.astimezone(UTC).isoformat()},
+    One pass over the window's transactions, each joined to its client once: window sums per
+    client, day and kind pick the totals out beside the single large ones."""
+    days = lists._local_days(today - timedelta(days=1), today, zone)
+    threshold = lists.large_movement_threshold_fen(settings.movements)
+    amount = _fen(Transaction.amount)
+    day = case((Transaction.occurred_at < days[0][2], literal(days[0][0], Date())), else_=literal(days[1][0], Date()))
+    kind = lists._movement_kind()
+    inner = (
+        select(
+            Transaction.id, Transaction.client_id, Client.rm_id, Client.tier, Transaction.occurred_at, amount.label("fen"),
+            Transaction.direction, Transaction.other_bank, Transaction.counterparty_bank,
+            threshold.label("line"), day.label("day"), kind.label("kind"),
         )
+        .join(Client, Client.id == Transaction.client_id)
+        .where(Transaction.occurred_at >= days[0][1], Transaction.occurred_at < days[-1][2], Client.rm_id.is_not(None))
+        .subquery()
+    )
+    i = inner.c
+    small = i.fen < i.line
+    group = (i.client_id, i.day, i.kind)
+    ranked = select(
+        *i,
+        func.sum(case((small, i.fen), else_=0)).over(partition_by=group).label("small_fen"),
+        func.sum(case((small, 1), else_=0)).over(partition_by=group).label("small_count"),
+        func.max(case((small, i.id))).over(partition_by=group).label("last_small"),
+    ).subquery()
+    r = ranked.c
+    total = and_(r.id == r.last_small, r.small_count > 1, r.small_fen >= r.line)
+    rows = _rows(session, select(ranked, total.label("is_total")).where(or_(r.fen >= r.line, total)))
+    for row in rows:
+        kind_name = "inflow" if row.direction != Direction.outflow.value else ("attrition" if row.other_bank else "outflow")
+        at = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=UTC)
+        payload = {"tier": row.tier, "counterparty_bank": row.counterparty_bank or "", "transaction_id": row.id,
+                   "at": at.astimezone(UTC).isoformat()}
+        if row.is_total and row.fen < row.line:
+            on = row.day if isinstance(row.day, date) else date.fromisoformat(row.day)
+            payload |= {"amount": str(from_fen(int(row.small_fen))), "transactions": int(row.small_count)}
+            yield Finding(_MOVEMENT_KINDS[kind_name], row.client_id, row.rm_id, on, detail="total", payload=payload)
+        else:
+            payload["amount"] = str(from_fen(int(row.fen)))
+            yield Finding(_MOVEMENT_KINDS[kind_name], row.client_id, row.rm_id, at.astimezone(zone).date(), detail=str(row.id), payload=payload)
 
 
 def _write(session: Session, findings: Iterable[Finding], now: datetime, report: ScanReport) -> None:

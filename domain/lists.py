@@ -10,6 +10,7 @@ and compared with stored instants in SQL. The rules are those of `domain.rules` 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -27,7 +28,9 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    Integer,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -44,7 +47,7 @@ from sqlmodel import Session, select
 from domain.access import Viewer, visibility_parameters, visibility_shape, visible_clients, visible_clients_clause
 from domain.calendar import is_workday, lunar_year_of, next_lunar_birthday, next_solar_birthday, solar_to_lunar
 from domain.errors import DomainError
-from domain.models import Client, Direction, Interaction, ReminderHold, Transaction
+from domain.models import Alert, Client, Direction, Interaction, ReminderHold, Transaction
 from domain.rules import (
     ContactClass,
     Tier,
@@ -869,6 +872,68 @@ def book(session: Session, viewer: Viewer, *, today: date, settings: Settings) -
 # --- the morning digest -------------------------------------------------------------------------
 
 
+class ChangeKind(StrEnum):
+    aum_drop = "aum_drop"
+    tier_change = "tier_change"
+    dormant = "dormant"
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """A change in the book the scan found (`domain.alerts`: AUM falls, tier changes, dormancy)."""
+
+    client_id: int
+    client_no: str
+    name: str
+    tier: str
+    kind: ChangeKind
+    occasion: date
+    peak: Decimal | None = None
+    """AUM falls: the highest AUM of the days before, and `aum` the newest."""
+    aum: Decimal | None = None
+    to_tier: str | None = None
+    """Tier changes: the tier the AUM now earns."""
+
+    @property
+    def fall(self) -> float | None:
+        return None if not self.peak or self.aum is None else float((self.peak - self.aum) / self.peak)
+
+    @property
+    def upgrade(self) -> bool:
+        return self.to_tier is not None and _by_tier_order(self.to_tier) < _by_tier_order(self.tier)
+
+
+CHANGES_DAYS = 7
+"""The digest shows the changes found in the last week that the RM has not marked done."""
+
+
+def _changes_query(today: date, cap: int, zone: ZoneInfo) -> Any:
+    """The RM's open book changes (the `visible_staff` parameter: the digest is of one's own book)."""
+    return (
+        select(Alert.client_id, Client.client_no, Client.name, Client.tier, Alert.kind, Alert.occasion, Alert.payload, func.count().over())
+        .join(Client, Client.id == Alert.client_id)
+        .where(
+            Alert.staff_id == bindparam("visible_staff", type_=Integer),
+            Alert.kind.in_([k.value for k in ChangeKind]),
+            Alert.cleared_at.is_(None),
+            Alert.status != "done",
+            or_(Alert.snoozed_until.is_(None), Alert.snoozed_until <= today),
+            Alert.created_at >= _start_of(today - timedelta(days=CHANGES_DAYS), zone),
+        )
+        .order_by(case({k.value: n for n, k in enumerate(ChangeKind)}, value=Alert.kind), _tier_rank(Client.tier), Alert.client_id)
+        .limit(max(cap, 1))
+    )
+
+
+def _change_item(row: Any) -> ChangeItem:
+    data = json.loads(row.payload or "{}")
+    fen = lambda key: from_fen(int(data[key])) if key in data else None  # noqa: E731
+    return ChangeItem(
+        client_id=row.client_id, client_no=row.client_no, name=row.name, tier=row.tier, kind=ChangeKind(row.kind),
+        occasion=row.occasion, peak=fen("peak_fen"), aum=fen("aum_fen"), to_tier=data.get("to"),
+    )
+
+
 @dataclass(frozen=True)
 class Digest:
     """What the morning digest says on `today`: pure data, for /today and for the scheduled digest."""
@@ -884,11 +949,13 @@ class Digest:
     """Overdue by tier (with counts per tier), corporate clients behind, the lost-contact red list."""
     upcoming_birthdays: Section[BirthdayItem]
     """Birthdays a tier's lead days (`settings.birthdays.lead_days`) remind of today."""
+    changes: Section[ChangeItem] = Section("changes", (), 0)
+    """AUM falls, tier changes and clients turned dormant the scan found this week, not yet done."""
 
     @property
     def sections(self) -> tuple[Section[Any], ...]:
         """In the order the digest shows them."""
-        return (self.attrition, self.birthdays_today, self.follow_ups, self.overdue, self.upcoming_birthdays)
+        return (self.attrition, self.birthdays_today, self.follow_ups, self.overdue, self.upcoming_birthdays, self.changes)
 
     @property
     def is_empty(self) -> bool:
@@ -1007,6 +1074,7 @@ class _DigestPlan:
     """Those whose snooze has ended though they left the window meanwhile (run when `ended_snoozes` finds one)."""
     birthdays_today: Any
     upcoming_birthdays: Any
+    changes: Any
 
     @classmethod
     def build(cls, viewer: Viewer, today: date, settings: Settings, cap: int) -> _DigestPlan:
@@ -1033,6 +1101,7 @@ class _DigestPlan:
             attrition_back=_movement_query(viewer, oldest, since, settings, *open_, back, attrition_only=True, visible=visible).limit(limit),
             birthdays_today=_birthday_plan(viewer, today, settings, cap, lambda d: d == 0, visible),
             upcoming_birthdays=_birthday_plan(viewer, today, settings, cap, lambda d: d > 0, visible),
+            changes=_changes_query(today, cap, zone),
         )
 
 
@@ -1082,6 +1151,7 @@ def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, 
             ("upcoming_birthdays", _top(session, plan.upcoming_birthdays, parameters, cap)),
         )
     ]
+    changes, changes_total = _top(session, plan.changes, parameters, cap)
     return Digest(
         today=today,
         attrition=Section("attrition", tuple(moves), total),
@@ -1089,4 +1159,5 @@ def today(session: Session, viewer: Viewer, *, today: date, settings: Settings, 
         follow_ups=follow_ups,
         overdue=overdue,
         upcoming_birthdays=birthdays[1],
+        changes=Section("changes", tuple(_change_item(row) for row in changes), changes_total),
     )

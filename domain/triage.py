@@ -10,7 +10,8 @@ is not sent about a reminder already handled.
   then: an overdue client still not contacted, a follow-up still open. A snoozed birthday comes
   back on the birthday at the latest; a snoozed outflow to another bank comes back in the
   digest of the day the snooze ends, even though it left the digest's window meanwhile.
-- **Done**: a follow-up is done (the client's next follow-up is cleared); a birthday is greeted
+- **Done**: a change in the book (an AUM fall, a tier change, a client turned dormant) is seen
+  and leaves the digest; a follow-up is done (the client's next follow-up is cleared); a birthday is greeted
   (hidden until it has passed); an outflow is handled (hidden for good; newer ones still show);
   an overdue contact is treated as contacted for one cadence (the tier's, or until next month
   for corporate and red-list clients), so that the bank's cadence still nags if nothing is logged.
@@ -30,16 +31,16 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from domain.access import Viewer, visible_clients
-from domain.alerts import AlertKind
+from domain.alerts import BOOK_CHANGES, AlertKind
 from domain.errors import DomainError
-from domain.lists import BirthdayItem, DueItem, DueReason, MovementItem
+from domain.lists import BirthdayItem, ChangeItem, DueItem, DueReason, MovementItem
 from domain.models import Alert, Client, ReminderHold, Transaction
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 FOREVER = date(9999, 12, 31)
-REMINDER_KINDS = (AlertKind.attrition, AlertKind.birthday, AlertKind.follow_up, AlertKind.overdue)
+REMINDER_KINDS = (AlertKind.attrition, AlertKind.birthday, AlertKind.follow_up, AlertKind.overdue, *BOOK_CHANGES)
 
 
 class Action(StrEnum):
@@ -101,6 +102,8 @@ def reminder_for(item: Any) -> Reminder:
         return Reminder(AlertKind.follow_up, item.client_id, occasion=item.follow_up)
     if isinstance(item, DueItem):
         return Reminder(AlertKind.overdue, item.client_id)
+    if isinstance(item, ChangeItem):
+        return Reminder(AlertKind(item.kind.value), item.client_id, occasion=item.occasion)
     raise TypeError(type(item).__name__)
 
 
@@ -149,7 +152,7 @@ def _done_until(client: Client, reminder: Reminder, today: date, settings: Setti
         if cadence:
             return today + timedelta(days=cadence)
         return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return FOREVER if reminder.kind is AlertKind.attrition else today + timedelta(days=1)
+    return FOREVER if reminder.kind in (AlertKind.attrition, *BOOK_CHANGES) else today + timedelta(days=1)
 
 
 def _mark_alerts(session: Session, reminder: Reminder, action: Action, until: date, now: datetime) -> None:

@@ -56,6 +56,7 @@ def bank(engine):
             connection.execute(text("UPDATE client SET next_follow_up = :d WHERE id = :id"), {"d": n.date(day), "id": ids[name]})
         recently = n.instant(_local(TODAY - timedelta(days=3)))
         connection.execute(text("UPDATE client SET last_contact_at = :t WHERE name NOT IN ('私行刚好', '私行逾期', '从未联系')"), {"t": recently})
+        connection.execute(text("UPDATE client SET last_transaction_at = :t"), {"t": recently})  # none of them dormant
         for name, days in (("私行刚好", 14), ("私行逾期", 15)):
             connection.execute(text("UPDATE client SET last_contact_at = :t WHERE id = :id"),
                                {"t": n.instant(_local(TODAY - timedelta(days=days))), "id": ids[name]})
@@ -220,7 +221,7 @@ def _add_client(session, number, **fields):
     rm = connection.execute(text("SELECT id, unit_id FROM staff WHERE employee_no = 'E00004'")).one()
     write_rows(connection, CLIENT, [client_row(n, number, rm_id=rm[0], unit_id=rm[1], **fields)])
     client_id = connection.execute(text("SELECT id FROM client WHERE client_no = :c"), {"c": f"C{number:09d}"}).scalar_one()
-    connection.execute(text("UPDATE client SET last_contact_at = :t WHERE id = :id"),
+    connection.execute(text("UPDATE client SET last_contact_at = :t, last_transaction_at = :t WHERE id = :id"),
                        {"t": n.instant(_local(TODAY - timedelta(days=3))), "id": client_id})
     return client_id
 
@@ -240,3 +241,66 @@ def test_a_corporate_client_behind_this_months_contacts_is_one_alert_for_the_mon
     later = scan(session, today=TODAY + timedelta(days=1), settings=settings, now=NOW + timedelta(days=1))
     assert session.exec(select(Alert).where(Alert.client_id == behind)).all() == [alert]
     assert later.found["overdue"] >= 1
+
+
+def _snapshots(session, client_id, *points):
+    """Balance snapshots (day, AUM) and the client's AUM from the newest, as an import leaves them."""
+    from domain.bulk import BALANCE
+    from domain.derived import refresh_balances
+
+    connection = session.connection()
+    n = Natives.for_dialect(connection.dialect.name)
+    write_rows(connection, BALANCE, [(client_id, n.date(day), to_fen(aum), to_fen(aum), 0) for day, aum in points])
+    refresh_balances(connection)
+
+
+AFTER_IMPORT = TODAY - timedelta(days=7)
+"""A balances import has just brought snapshots of the last week."""
+
+
+def test_the_daily_scan_leaves_balance_changes_to_the_import_that_brings_them(session, bank, settings):
+    falling = _add_client(session, 37, name="资产下滑", tier="private", aum="1000000")
+    _snapshots(session, falling, (TODAY - timedelta(days=7), "1000000"), (TODAY, "500000"))
+    assert scan(session, today=TODAY, settings=settings, now=NOW).found["aum_drop"] == 0
+    assert scan(session, today=TODAY, settings=settings, now=NOW, balances_since=AFTER_IMPORT).created["aum_drop"] == 1
+
+
+def test_an_aum_fall_of_30_percent_within_7_days_is_flagged_and_a_fen_less_is_not(session, bank, settings):
+    falling = _add_client(session, 30, name="资产下滑", tier="private", aum="1000000")
+    almost = _add_client(session, 31, name="差一分", tier="private", aum="1000000")
+    _snapshots(session, falling, (TODAY - timedelta(days=7), "1000000"), (TODAY - timedelta(days=1), "700000"))
+    _snapshots(session, almost, (TODAY - timedelta(days=7), "1000000"), (TODAY - timedelta(days=1), "700000.01"))
+    scan(session, today=TODAY, settings=settings, now=NOW, balances_since=AFTER_IMPORT)
+    drops = session.exec(select(Alert).where(Alert.kind == "aum_drop")).all()
+    assert [(a.client_id, a.occasion) for a in drops] == [(falling, TODAY - timedelta(days=1))]
+    assert json.loads(drops[0].payload) == {"tier": "private", "peak_fen": 100000000, "aum_fen": 70000000}
+
+
+def test_a_fall_spread_over_more_than_7_days_is_not_a_7_day_fall(session, bank, settings):
+    slow = _add_client(session, 32, name="慢慢下滑", tier="private", aum="1000000")
+    _snapshots(session, slow, (TODAY - timedelta(days=8), "1000000"), (TODAY - timedelta(days=4), "850000"), (TODAY, "700000"))
+    scan(session, today=TODAY, settings=settings, now=NOW, balances_since=AFTER_IMPORT)
+    assert session.exec(select(Alert).where(Alert.kind == "aum_drop")).all() == []
+
+
+def test_aum_that_earns_another_tier_is_flagged_once_a_month_and_a_maintained_client_keeps_basic(session, bank, settings):
+    up = _add_client(session, 33, name="升级", tier="wealth", aum="0")
+    kept = _add_client(session, 34, name="保留", tier="basic", aum="0")
+    _snapshots(session, up, (TODAY, "2000000"))      # the private line exactly
+    _snapshots(session, kept, (TODAY, "10"))
+    session.exec(text("UPDATE client SET card_level = 'gold' WHERE id = :id").bindparams(id=kept))
+    scan(session, today=TODAY, settings=settings, now=NOW, balances_since=AFTER_IMPORT)
+    changes = session.exec(select(Alert).where(Alert.kind == "tier_change")).all()
+    assert [(a.client_id, a.dedup_key) for a in changes] == [(up, f"tier_change:{up}:m2026-11:wealth-private")]
+    assert json.loads(changes[0].payload) == {"tier": "wealth", "to": "private"}
+    assert scan(session, today=TODAY + timedelta(days=1), settings=settings, now=NOW, balances_since=AFTER_IMPORT).created["tier_change"] == 0
+
+
+def test_a_client_idle_six_months_with_little_left_is_flagged_dormant_once(session, bank, settings):
+    idle = _add_client(session, 35, name="沉睡", tier="mass", aum="299.99")
+    rich = _add_client(session, 36, name="沉睡有钱", tier="mass", aum="300")
+    long_ago = Natives.for_dialect(session.connection().dialect.name).instant(_local(date(2026, 5, 23)))
+    session.exec(text("UPDATE client SET last_transaction_at = :t WHERE id IN (:a, :b)").bindparams(t=long_ago, a=idle, b=rich))
+    scan(session, today=TODAY, settings=settings, now=NOW)
+    assert [a.client_id for a in session.exec(select(Alert).where(Alert.kind == "dormant"))] == [idle]
+    assert scan(session, today=TODAY + timedelta(days=1), settings=settings, now=NOW).created["dormant"] == 0

@@ -343,7 +343,7 @@ def test_the_digest_puts_its_sections_in_order_each_capped_with_the_count_of_the
     add_client(session, tier="class3", aum="0")
     add_client(session, tier="basic", aum="60000", lost_contact=True)
     digest = lists.today(session, who(session), today=WEDNESDAY, settings=settings)
-    assert [s.name for s in digest.sections] == ["attrition", "birthdays_today", "follow_ups", "overdue", "upcoming_birthdays"]
+    assert [s.name for s in digest.sections] == ["attrition", "birthdays_today", "follow_ups", "overdue", "upcoming_birthdays", "changes"]
     assert [(i.client_id, i.amount) for i in digest.attrition.items] == [(leaving, Decimal("2000000.00"))]
     assert [(i.client_id, i.milestone) for i in digest.birthdays_today.items] == [(birthday, 60)]
     assert [i.client_id for i in digest.follow_ups.items] == [follow_up]

@@ -144,3 +144,28 @@ def test_a_reminder_of_a_client_outside_the_book_or_a_snooze_not_offered_is_refu
     with pytest.raises(BadReminder):
         Reminder.parse("inflow", str(mine), "-")
     assert Reminder.parse("birthday", str(mine), "20261125") == Reminder(AlertKind.birthday, mine, occasion=date(2026, 11, 25))
+
+
+def _change(session, client, kind, payload, occasion=WEDNESDAY, created=NOW):
+    from domain.alerts import PRIORITY, AlertKind as Kind
+
+    staff = session.get(Client, client).rm_id
+    session.add(Alert(dedup_key=f"{kind}:{client}:{occasion.isoformat()}", kind=kind, client_id=client, staff_id=staff,
+                      occasion=occasion, priority=PRIORITY[Kind(kind)], payload=payload, status="pending", created_at=created))
+    session.flush()
+
+
+def test_changes_in_the_book_found_this_week_are_in_the_digest_until_marked_done_or_while_snoozed(session, bank, settings):
+    falling = add_client(session, tier="private", aum="700000", last_contact_at=local(WEDNESDAY))
+    rising = add_client(session, tier="wealth", aum="2500000", last_contact_at=local(WEDNESDAY))
+    idle = add_client(session, tier="mass", aum="10", last_contact_at=local(WEDNESDAY))
+    _change(session, falling, "aum_drop", '{"tier": "private", "peak_fen": 100000000, "aum_fen": 70000000}')
+    _change(session, rising, "tier_change", '{"tier": "wealth", "to": "private"}')
+    _change(session, idle, "dormant", '{"tier": "mass"}', created=NOW - timedelta(days=8))  # found last week: not news
+    changes = digest(session, settings).changes
+    assert [(i.kind, i.client_id) for i in changes.items] == [("aum_drop", falling), ("tier_change", rising)]
+    assert round(changes.items[0].fall, 2) == 0.3 and changes.items[1].upgrade
+    do(session, settings, Reminder(AlertKind.aum_drop, falling, occasion=WEDNESDAY), Action.done)
+    do(session, settings, Reminder(AlertKind.tier_change, rising, occasion=WEDNESDAY), Action.snooze, 1)
+    assert digest(session, settings).changes.total == 0
+    assert [i.client_id for i in digest(session, settings, WEDNESDAY + timedelta(days=1)).changes.items] == [rising]

@@ -177,3 +177,19 @@ def test_a_same_day_total_says_how_many_transfers_made_it(locale):
     summed = replace(movement_item(1), transactions=3)
     text = RENDERER.render(locale, "list_today", digest=replace(digest(), attrition=Section("attrition", (summed,), 1)))
     assert ("3 笔合计" if locale == "zh_CN" else "in 3 transfers") in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_changes_in_the_book_read_as_a_fall_an_upgrade_and_a_dormant_client(locale):
+    from dataclasses import replace
+
+    from domain.lists import ChangeItem, ChangeKind
+
+    items = (
+        ChangeItem(1, "C000000001", NAME, "private", ChangeKind.aum_drop, TODAY, peak=Decimal(1000000), aum=Decimal(700000)),
+        ChangeItem(2, "C000000002", NAME, "wealth", ChangeKind.tier_change, TODAY, to_tier="private"),
+        ChangeItem(3, "C000000003", NAME, "mass", ChangeKind.dormant, TODAY),
+    )
+    text = RENDERER.render(locale, "list_today", digest=replace(EMPTY_DIGEST, changes=Section("changes", items, 4)))
+    assert "−30" in text and "⬆️" in text and "💤" in text
+    assert ("…还有 1 位" if locale == "zh_CN" else "…and 1 more") in text
