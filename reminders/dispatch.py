@@ -75,11 +75,32 @@ def outcome_of(error: TelegramError) -> str:
     return "failed"
 
 
+PER_CHAT_SECONDS = 1.0
+"""Telegram: about one message a second to one chat."""
+
+
+async def _pace(application: Application, chat_id: int) -> None:
+    """Wait until a second has passed since the last pushed message to this chat (bounded memory:
+    only chats written to in the last seconds are kept)."""
+    loop = asyncio.get_running_loop()
+    last: dict[int, float] = application.bot_data.setdefault("pushed_at", {})
+    now = loop.time()
+    for stale in [chat for chat, at in last.items() if now - at > PER_CHAT_SECONDS]:
+        del last[stale]
+    wait = last.get(chat_id, now - PER_CHAT_SECONDS) + PER_CHAT_SECONDS - now
+    last[chat_id] = now + max(wait, 0.0)
+    if wait > 0:
+        await asyncio.sleep(wait)  # the per-chat rate itself, not a wait for an outcome
+
+
 async def deliver(
     application: Application, chat_id: int, text: str, markup, *, what: str, retry_delays: Sequence[float] = ()  # noqa: ANN001
 ) -> tuple[str, int | None]:
     """Send one pushed message: ("sent", message id), or why not (`outcome_of`). A send that surely
-    did not reach Telegram is tried again after each of `retry_delays` seconds first."""
+    did not reach Telegram is tried again after each of `retry_delays` seconds first. Messages to
+    one chat are a second apart (Telegram: one a second per chat; the rate limiter paces only
+    all chats together and groups), so that three urgent alerts at once draw no 429."""
+    await _pace(application, chat_id)
     for delay in (*retry_delays, None):
         try:
             message = await application.bot.send_message(chat_id, text, reply_markup=markup)

@@ -89,3 +89,13 @@ async def test_an_rm_who_blocked_the_bot_is_not_sent_to(bankbot, rm):
     with bankbot.database.engine.connect() as connection:
         assert connection.execute(text("SELECT status FROM alert WHERE kind = 'attrition'")).scalar_one() == "blocked"
         assert connection.execute(text("SELECT blocked_at FROM staff WHERE employee_no = 'E00004'")).scalar() is not None
+
+
+async def test_several_alerts_for_one_rm_at_once_are_paced_to_telegrams_one_a_second_per_chat(bankbot, rm):
+    for n in range(4):
+        _outflow(bankbot, f"P{n}", f"{600000 + n}", NOON - timedelta(minutes=10 - n))
+    bankbot.emulator.enable_rate_limits()  # a burst of 3 to one chat, then one a second
+    bankbot.clock.now = NOON
+    assert await send_urgent_alerts(bankbot.application) == 4
+    assert bankbot.emulator.count("sendMessage", status=429) == 0
+    assert len(_urgent(bankbot, rm.id)) == 4
