@@ -19,7 +19,7 @@ from handlers.context import BotContext, Services, system_clock
 from handlers.render import LOCALES, Renderer
 from reminders.jobs import schedule_checkpoints, schedule_jobs
 
-COMMANDS = ("today", "due", "birthdays", "moves", "mine", "find", "log", "settings", "help", "cancel")
+COMMANDS = ("today", "due", "birthdays", "moves", "mine", "team", "find", "log", "settings", "help", "cancel")
 
 
 def build_application(

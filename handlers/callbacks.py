@@ -26,6 +26,7 @@ LIST = "li"  # li:<name>:<page>[:<arg>]     a page of a list (/due, /birthdays â
 SETTINGS = "st"  # st:<key>:<value>          a settings choice
 REMINDER = "rc"  # rc:<kind>:<client_id>:<occasion>   a digest reminder's card, with its buttons
 REMINDER_ACT = "ra"  # ra:<op>:<kind>:<client_id>:<occasion>:<from>   op d (done) or s<days>; from g (digest) or c
+TEAM = "tm"  # tm:<period>                 /team over another period
 NOOP = "n"  # n                             a label that does nothing (page counter)
 
 

@@ -1,0 +1,271 @@
+"""How a team is doing: the summary a team lead (their team's RMs) or a branch head (the units
+under theirs) asks for with /team, over the last 7 or 30 days or this month.
+
+Per row: clients by tier, AUM now and at the period's start, contacts logged in the period and
+in the one before, coverage (the share of clients with a cadence contacted within it, as
+`lists.book` counts it), overdue clients by tier, follow-ups missed, large outflows to other
+banks and how many of them had a contact logged by the end of the next working day, and tier
+changes the scan found. Every figure is set-based SQL grouped by RM inside the viewer's
+visibility; a branch head's rows roll the RMs up into the units directly under their own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import Session, select
+
+from domain import lists
+from domain.access import Viewer, visible_clients, visible_staff
+from domain.calendar import is_workday
+from domain.errors import DomainError
+from domain.models import Alert, BalanceSnapshot, Client, Interaction, Role, Staff, Team, Transaction, Unit
+from domain.types import from_fen
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+LEADS = (Role.team_lead, Role.branch_head, Role.admin)
+"""Who may ask for a summary; RMs see their own book with /mine."""
+
+
+class Period(StrEnum):
+    week = "7d"
+    days30 = "30d"
+    month = "month"
+
+
+class BadPeriod(DomainError):
+    code = "team_bad_period"
+
+
+_PERIODS = {
+    **dict.fromkeys(("", "7", "7d", "7天", "7日", "week", "周", "本周"), Period.week),
+    **dict.fromkeys(("30", "30d", "30天", "30日"), Period.days30),
+    **dict.fromkeys(("month", "m", "本月", "月"), Period.month),
+}
+
+
+def parse_period(text: str | None) -> Period:
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
+    try:
+        return _PERIODS[key]
+    except KeyError:
+        raise BadPeriod(text or "") from None
+
+
+def window(period: Period, today: date) -> tuple[date, date]:
+    """First and last local day of the period that ends today."""
+    if period is Period.month:
+        return today.replace(day=1), today
+    days = 7 if period is Period.week else 30
+    return today - timedelta(days=days - 1), today
+
+
+@dataclass
+class Line:
+    """One row: an RM, or a unit with every RM under it."""
+
+    key: int
+    name: str
+    rms: int = 0
+    clients: int = 0
+    by_tier: Counter[str] = field(default_factory=Counter)
+    with_cadence: int = 0
+    overdue: int = 0
+    overdue_by_tier: Counter[str] = field(default_factory=Counter)
+    follow_ups_missed: int = 0
+    aum: Decimal = Decimal(0)
+    aum_before: Decimal | None = None
+    contacts: int = 0
+    contacts_before: int = 0
+    outflows: int = 0
+    outflows_answered: int = 0
+    tier_changes: int = 0
+
+    @property
+    def coverage(self) -> float | None:
+        return (self.with_cadence - self.overdue_with_cadence) / self.with_cadence if self.with_cadence else None
+
+    overdue_with_cadence: int = 0
+
+    @property
+    def aum_change(self) -> Decimal | None:
+        return None if self.aum_before is None else self.aum - self.aum_before
+
+    def add(self, other: Line) -> None:
+        for name in ("rms", "clients", "with_cadence", "overdue", "overdue_with_cadence", "follow_ups_missed", "aum",
+                     "contacts", "contacts_before", "outflows", "outflows_answered", "tier_changes"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.by_tier.update(other.by_tier)
+        self.overdue_by_tier.update(other.overdue_by_tier)
+        if other.aum_before is not None:
+            self.aum_before = (self.aum_before or Decimal(0)) + other.aum_before
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    period: Period
+    start: date
+    end: date
+    rows_are: str
+    """"rm" or "unit"."""
+    lines: tuple[Line, ...]
+    """Best coverage first (the ranking), rows without clients last."""
+    total: Line
+
+
+class NotALead(DomainError):
+    code = "team_not_a_lead"
+
+
+def summary(session: Session, viewer: Viewer, *, period: Period, today: date, settings: Settings) -> Summary:
+    if viewer.role not in LEADS:
+        raise NotALead(viewer.role)
+    start, end = window(period, today)
+    zone = lists._zone(viewer, settings)
+    since, until = lists._start_of(start, zone), lists._start_of(end + timedelta(days=1), zone)
+    length = (end - start).days + 1
+    before = lists._start_of(start - timedelta(days=length), zone)
+    staff = session.exec(
+        select(Staff.id, Staff.name, Staff.unit_id).where(visible_staff(viewer), Staff.active == True, Staff.role.in_((Role.rm, Role.team_lead)))  # noqa: E712
+    ).all()
+    lines = {staff_id: Line(staff_id, name, rms=1) for staff_id, name, _ in staff}
+    _clients(session, viewer, today, zone, settings, lines)
+    _contacts(session, viewer, before, since, until, lines)
+    _outflows(session, viewer, since, until, zone, settings, lines)
+    _aum_before(session, viewer, start, lines)
+    for staff_id, count in session.exec(
+        select(Alert.staff_id, func.count()).join(Client, Client.id == Alert.client_id)
+        .where(visible_clients(viewer), Alert.kind == "tier_change", Alert.created_at >= since, Alert.created_at < until)
+        .group_by(Alert.staff_id)
+    ).all():
+        if staff_id in lines:
+            lines[staff_id].tier_changes += count
+    rows_are, rows = "rm", list(lines.values())
+    if viewer.role in (Role.branch_head, Role.admin):
+        rows_are, rows = "unit", _by_child_unit(session, viewer, {staff_id: unit for staff_id, _, unit in staff}, lines)
+    total = Line(0, "")
+    for line in rows:
+        total.add(line)
+    ranked = sorted(rows, key=lambda line: (line.clients == 0, -(line.coverage if line.coverage is not None else -1), line.name))
+    return Summary(_title(session, viewer), period, start, end, rows_are, tuple(ranked), total)
+
+
+def _title(session: Session, viewer: Viewer) -> str:
+    if viewer.role == Role.team_lead and viewer.team_id is not None:
+        return session.exec(select(Team.name).where(Team.id == viewer.team_id)).one()
+    return session.exec(select(Unit.name).where(Unit.id == viewer.unit_id)).one()
+
+
+def _clients(session: Session, viewer: Viewer, today: date, zone: Any, settings: Settings, lines: dict[int, Line]) -> None:
+    terms = lists._DueTerms.on(today, zone, settings)
+    overdue = or_(terms.overdue, terms.behind)
+    rows = session.exec(
+        select(
+            Client.rm_id, Client.tier, func.count(), func.sum(lists._fen(Client.aum)),
+            lists._count_where(overdue), lists._count_where(Client.next_follow_up < today),
+        )
+        .where(visible_clients(viewer), Client.rm_id.is_not(None))
+        .group_by(Client.rm_id, Client.tier)
+    ).all()
+    for rm_id, tier, count, aum, late, missed in rows:
+        line = lines.get(rm_id)
+        if line is None:
+            continue
+        line.clients += count
+        line.by_tier[tier] += count
+        line.aum += from_fen(int(aum or 0))
+        line.overdue += int(late or 0)
+        if late:
+            line.overdue_by_tier[tier] += int(late)
+        line.follow_ups_missed += int(missed or 0)
+        if tier in terms.with_cadence:
+            line.with_cadence += count
+            line.overdue_with_cadence += int(late or 0)
+
+
+def _contacts(session: Session, viewer: Viewer, before: datetime, since: datetime, until: datetime, lines: dict[int, Line]) -> None:
+    """Contacts each RM logged in the period and in the one before it."""
+    current = Interaction.occurred_at >= since
+    rows = session.exec(
+        select(Interaction.staff_id, lists._count_where(current), lists._count_where(~current))
+        .join(Client, Client.id == Interaction.client_id)
+        .where(visible_clients(viewer), Interaction.occurred_at >= before, Interaction.occurred_at < until)
+        .group_by(Interaction.staff_id)
+    ).all()
+    for staff_id, now, earlier in rows:
+        if staff_id in lines:
+            lines[staff_id].contacts += int(now or 0)
+            lines[staff_id].contacts_before += int(earlier or 0)
+
+
+def _outflows(session: Session, viewer: Viewer, since: datetime, until: datetime, zone: Any, settings: Settings, lines: dict[int, Line]) -> None:
+    """Large outflows to other banks in the period, and whether a contact with the client was logged
+    from the outflow to the end of the next working day."""
+    moves = lists._movement_query(viewer, since, until, settings, attrition_only=True).subquery()
+    rows = session.exec(select(moves.c.client_id, moves.c.occurred_at, Client.rm_id).join(Client, Client.id == moves.c.client_id)).all()
+    if not rows:
+        return
+    clients = {client_id for client_id, _, _ in rows}
+    contacts: dict[int, list[datetime]] = defaultdict(list)
+    for client_id, at in session.exec(
+        select(Interaction.client_id, Interaction.occurred_at).where(Interaction.client_id.in_(clients), Interaction.occurred_at >= since)
+    ).all():
+        contacts[client_id].append(at if at.tzinfo else at.replace(tzinfo=UTC))
+    schedule = settings.schedule
+    for client_id, at, rm_id in rows:
+        line = lines.get(rm_id)
+        if line is None:
+            continue
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        deadline_day = at.astimezone(zone).date() + timedelta(days=1)
+        while not is_workday(deadline_day, schedule.workdays, holidays=schedule.holidays, make_up_days=schedule.make_up_days):
+            deadline_day += timedelta(days=1)
+        deadline = lists._start_of(deadline_day + timedelta(days=1), zone)
+        line.outflows += 1
+        line.outflows_answered += any(at <= contact < deadline for contact in contacts[client_id])
+
+
+def _aum_before(session: Session, viewer: Viewer, start: date, lines: dict[int, Line]) -> None:
+    """AUM at the period's start: the clients' snapshots of the last snapshot day on or before it."""
+    day = session.exec(select(func.max(BalanceSnapshot.as_of)).where(BalanceSnapshot.as_of <= start)).one()
+    if day is None:
+        return
+    rows = session.exec(
+        select(Client.rm_id, func.sum(lists._fen(BalanceSnapshot.aum)))
+        .join(Client, Client.id == BalanceSnapshot.client_id)
+        .where(visible_clients(viewer), BalanceSnapshot.as_of == day, Client.rm_id.is_not(None))
+        .group_by(Client.rm_id)
+    ).all()
+    for line in lines.values():
+        line.aum_before = Decimal(0)
+    for rm_id, aum in rows:
+        if rm_id in lines:
+            lines[rm_id].aum_before = from_fen(int(aum or 0))
+
+
+def _by_child_unit(session: Session, viewer: Viewer, unit_of: dict[int, int], lines: dict[int, Line]) -> list[Line]:
+    """The RMs rolled up into the units directly under the viewer's (or the viewer's own unit for
+    RMs placed at it)."""
+    units = session.exec(select(Unit.id, Unit.name, Unit.path).where(Unit.path.startswith(viewer.unit_path))).all()
+    own = viewer.unit_path
+    children = {unit_id: (name, path) for unit_id, name, path in units if path != own and path.count("/") == own.count("/") + 1}
+    own_name = next((name for unit_id, name, path in units if path == own), "")
+    path_of = {unit_id: path for unit_id, _, path in units}
+    rolled: dict[int, Line] = {}
+    for staff_id, line in lines.items():
+        path = path_of.get(unit_of.get(staff_id, -1), own)
+        child = next((unit_id for unit_id, (_, child_path) in children.items() if path.startswith(child_path)), viewer.unit_id)
+        name = children[child][0] if child in children else own_name
+        rolled.setdefault(child, Line(child, name)).add(line)
+    return list(rolled.values())

@@ -1,0 +1,62 @@
+"""/team [7d|30d|month]: how the team (a lead's) or the units under theirs (a branch head's) are doing."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from domain.team import BadPeriod, NotALead, Period, parse_period, summary
+from handlers import callbacks as cb
+from handlers import keyboards
+from handlers.context import BotContext
+from handlers.search import edit_or_ignore
+
+SHOWN = 30
+"""Rows of the ranking in the message; the rest are counted."""
+
+
+def _periods(context: BotContext, current: Period):  # noqa: ANN202
+    return keyboards.markup([[
+        keyboards.button(context.label("team_period", period.value, period is current), cb.encode(cb.TEAM, period.value))
+        for period in Period
+    ]])
+
+
+async def _show(update: Update, context: BotContext, period: Period, *, edit: bool) -> None:
+    services = context.services
+    try:
+        result = await services.run(summary, context.viewer, period=period, today=services.today(context.viewer), settings=services.settings)
+    except NotALead:
+        await update.effective_message.reply_text(context.render("team_not_a_lead"))
+        return
+    text = context.render("team_summary", s=result, shown=result.lines[:SHOWN], more=max(0, len(result.lines) - SHOWN))
+    if edit:
+        await edit_or_ignore(update, text, _periods(context, period))
+    else:
+        await update.effective_message.reply_text(text, reply_markup=_periods(context, period))
+
+
+async def on_team(update: Update, context: BotContext) -> None:
+    try:
+        period = parse_period(" ".join(context.args or []))
+    except BadPeriod as bad:
+        await update.effective_message.reply_text(context.render("team_bad_period", typed=str(bad)[:20]))
+        return
+    await _show(update, context, period, edit=False)
+
+
+async def on_period(update: Update, context: BotContext) -> None:
+    try:
+        period = Period(cb.decode(update.callback_query.data).parts[0])
+    except (IndexError, ValueError):
+        await update.callback_query.answer(context.plain("button_expired"), show_alert=True)
+        return
+    await update.callback_query.answer()
+    await _show(update, context, period, edit=True)
+
+
+def handlers() -> list[tuple[BaseHandler, int]]:
+    return [
+        (CommandHandler("team", on_team), 0),
+        (CallbackQueryHandler(on_period, pattern=cb.pattern(cb.TEAM)), 0),
+    ]

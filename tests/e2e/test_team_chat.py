@@ -1,0 +1,24 @@
+"""/team through the emulator: a lead's team, a branch head's units, the period buttons, and
+polite refusals."""
+
+
+async def test_a_team_lead_gets_the_team_ranked_and_can_switch_the_period(bankbot):
+    lead = bankbot.chat("E00003")
+    reply = await lead.say("/team")
+    assert "📊" in reply.text and "按覆盖率排名" in reply.text and "张经理" in reply.text
+    assert reply.button_labels == ["• 近7天", "近30天", "本月"]
+    month = await lead.press_for_edit(reply, "本月")
+    assert month.message_id == reply.message_id and month.button_labels[2] == "• 本月"
+
+
+async def test_a_branch_head_gets_the_units_under_theirs(bankbot):
+    head = bankbot.chat("E00002")
+    reply = await head.say("/team 30天")
+    assert "各机构" in reply.text and "人" in reply.text
+
+
+async def test_an_rm_is_pointed_to_their_own_book_and_a_bad_period_is_explained(bankbot):
+    rm = bankbot.chat("E00004")
+    assert "/mine" in (await rm.say("/team")).text
+    lead = bankbot.chat("E00003", language="en")
+    assert "/team 30d" in (await lead.say("/team next year")).text

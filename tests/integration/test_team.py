@@ -1,0 +1,73 @@
+"""/team's figures on a real database: per RM for a team lead, per unit for a branch head, inside
+what each may see."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.team import BadPeriod, NotALead, Period, parse_period, summary, window
+from tests.integration.test_lists import WEDNESDAY, add_client, add_contacts, add_movement, bank, local, who  # noqa: F401
+
+
+def by_name(result):
+    return {line.name: line for line in result.lines}
+
+
+def test_a_team_lead_sees_each_rm_of_the_team_ranked_by_coverage_and_no_other_team(session, bank, settings):
+    add_client(session, tier="wealth", aum="300000", last_contact_at=local(WEDNESDAY - timedelta(days=3)))
+    add_client(session, tier="wealth", aum="300000", last_contact_at=local(WEDNESDAY - timedelta(days=40)))  # overdue
+    add_client(session, rm="E00005", tier="private", aum="3000000", last_contact_at=local(WEDNESDAY - timedelta(days=1)))
+    add_client(session, rm="E00006", tier="private", aum="9000000")  # another team
+    result = summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings)
+    lines = by_name(result)
+    assert result.rows_are == "rm" and "赵经理" not in lines
+    assert [line.name for line in result.lines] == ["刘经理", "张经理", "李组长"]  # coverage 100 %, 50 %, no clients
+    rm = lines["张经理"]
+    assert (rm.coverage, rm.overdue, dict(rm.overdue_by_tier), dict(rm.by_tier)) == (0.5, 1, {"wealth": 1}, {"wealth": 2})
+    assert result.total.clients == 3 and result.total.aum == Decimal("3600000.00")
+
+
+def test_contacts_are_counted_in_the_period_and_the_one_before(session, bank, settings):
+    client = add_client(session, tier="wealth", last_contact_at=local(WEDNESDAY))
+    add_contacts(session, client, local(WEDNESDAY), local(WEDNESDAY - timedelta(days=6)), local(WEDNESDAY - timedelta(days=8)))
+    result = summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings)
+    rm = next(line for line in result.lines if line.clients)
+    assert (rm.contacts, rm.contacts_before) == (2, 1)
+
+
+def test_an_outflow_counts_as_answered_when_a_contact_is_logged_by_the_end_of_the_next_working_day(session, bank, settings):
+    monday = WEDNESDAY - timedelta(days=2)
+    answered = add_client(session, tier="private", aum="9000000", last_contact_at=local(monday))
+    ignored = add_client(session, tier="private", aum="9000000", last_contact_at=local(monday))
+    add_movement(session, answered, "2000000", local(monday, time(15)), other_bank=True, bank="招商银行")
+    add_movement(session, ignored, "2000000", local(monday, time(15)), other_bank=True, bank="招商银行")
+    add_contacts(session, answered, local(monday + timedelta(days=1), time(17)))  # Tuesday: in time
+    add_contacts(session, ignored, local(WEDNESDAY, time(9)))  # Wednesday: too late
+    rm = next(line for line in summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings).lines
+              if line.clients)
+    assert (rm.outflows, rm.outflows_answered) == (2, 1)
+
+
+def test_a_branch_head_sees_the_units_under_theirs_with_every_team_in_them(session, bank, settings):
+    add_client(session, tier="wealth", aum="300000", last_contact_at=local(WEDNESDAY))
+    add_client(session, rm="E00006", tier="private", aum="9000000", last_contact_at=local(WEDNESDAY))
+    result = summary(session, who(session, "E00002"), period=Period.days30, today=WEDNESDAY, settings=settings)
+    assert result.rows_are == "unit"
+    assert sum(line.clients for line in result.lines) == 2 == result.total.clients
+    assert result.total.rms >= 3
+
+
+def test_an_rm_is_told_the_summary_is_for_leads(session, bank, settings):
+    with pytest.raises(NotALead):
+        summary(session, who(session, "E00004"), period=Period.week, today=WEDNESDAY, settings=settings)
+
+
+def test_periods_read_as_people_write_them():
+    assert parse_period("") is Period.week and parse_period("30天") is Period.days30 and parse_period(" 本月 ") is Period.month
+    with pytest.raises(BadPeriod):
+        parse_period("next year")
+    assert window(Period.month, date(2026, 11, 18)) == (date(2026, 11, 1), date(2026, 11, 18))
+    assert window(Period.week, date(2026, 11, 18)) == (date(2026, 11, 12), date(2026, 11, 18))
