@@ -244,6 +244,13 @@ class ValueSettings(_Section):
     pyramid_share: Decimal = Decimal("0.20")
 
 
+class TeamSettings(_Section):
+    """The team summary (/team)."""
+
+    coverage_target: Decimal = Decimal("0.90")
+    """The share of clients contacted within their cadence a bank expects; the chart's line."""
+
+
 class ImportSettings(_Section):
     max_file_mb: int = 1024
     chunk_rows: int = 5000
@@ -269,6 +276,7 @@ class Settings(_Section):
     display: DisplaySettings = DisplaySettings()
     chat: ChatSettings = ChatSettings()
     value: ValueSettings = ValueSettings()
+    team: TeamSettings = TeamSettings()
     imports: ImportSettings = ImportSettings()
     invites: InviteSettings = InviteSettings()
 

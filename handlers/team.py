@@ -1,6 +1,9 @@
-"""/team [7d|30d|month]: how the team (a lead's) or the units under theirs (a branch head's) are doing."""
+"""/team [7d|30d|month]: how the team (a lead's) or the units under theirs (a branch head's) are
+doing, and a chart of it (`handlers.charts`), sent again when another period is chosen."""
 
 from __future__ import annotations
+
+import asyncio
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -8,6 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from domain.team import BadPeriod, NotALead, Period, parse_period, summary
 from handlers import callbacks as cb
 from handlers import keyboards
+from handlers.charts import team_chart
 from handlers.context import BotContext
 from handlers.search import edit_or_ignore
 
@@ -34,6 +38,9 @@ async def _show(update: Update, context: BotContext, period: Period, *, edit: bo
         await edit_or_ignore(update, text, _periods(context, period))
     else:
         await update.effective_message.reply_text(text, reply_markup=_periods(context, period))
+    target = float(services.settings.team.coverage_target)
+    picture = await asyncio.to_thread(team_chart, result, target, context.label)  # matplotlib: off the event loop
+    await update.effective_message.reply_photo(picture)
 
 
 async def on_team(update: Update, context: BotContext) -> None:

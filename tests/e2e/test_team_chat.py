@@ -2,13 +2,20 @@
 polite refusals."""
 
 
-async def test_a_team_lead_gets_the_team_ranked_and_can_switch_the_period(bankbot):
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def test_a_team_lead_gets_the_team_ranked_with_a_chart_and_can_switch_the_period(bankbot):
     lead = bankbot.chat("E00003")
     reply = await lead.say("/team")
     assert "📊" in reply.text and "按覆盖率排名" in reply.text and "张经理" in reply.text
     assert reply.button_labels == ["• 近7天", "近30天", "本月"]
+    chart = (await bankbot.emulator.next_message(lead.chat_id)).file
+    assert chart is not None and chart.kind == "photo" and chart.data[:8] == PNG
+    assert 10_000 < chart.size < 1_000_000 and chart.width >= 800, "readable on a phone, small enough to send"
     month = await lead.press_for_edit(reply, "本月")
     assert month.message_id == reply.message_id and month.button_labels[2] == "• 本月"
+    assert (await bankbot.emulator.next_message(lead.chat_id)).file.data[:8] == PNG
 
 
 async def test_a_branch_head_gets_the_units_under_theirs(bankbot):
