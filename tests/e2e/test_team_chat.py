@@ -29,3 +29,18 @@ async def test_an_rm_is_pointed_to_their_own_book_and_a_bad_period_is_explained(
     assert "/mine" in (await rm.say("/team")).text
     lead = bankbot.chat("E00003", language="en")
     assert "/team 30d" in (await lead.say("/team next year")).text
+
+
+async def test_an_rm_whose_clients_were_all_handed_over_sees_nothing_more(bankbot):
+    from datetime import UTC, datetime
+
+    from domain.db import unit_of_work
+    from domain.handover import execute, plan
+
+    rm = bankbot.chat("E00004")
+    assert "仅供本行员工使用" not in (await rm.say("/mine")).text
+    with unit_of_work(bankbot.database.sessions) as session:
+        result = execute(session, plan(session, None, "E00004", "E00003"), actor=None, now=datetime.now(UTC))
+    assert result.access_cut and result.moved == 12
+    refused = await rm.say("/mine")
+    assert "仅供本行员工使用" in refused.text  # the stranger's answer: nothing of the book
