@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler
 
-from handlers import card, fallback, gate, lists, log_contact, quick_log, search, start, team
+from handlers import card, fallback, gate, handover, lists, log_contact, quick_log, search, start, team
 from handlers import settings as preferences
 from handlers.fallback import on_error
 
@@ -20,6 +20,7 @@ def all_handlers(settings) -> list[tuple[BaseHandler, int]]:  # noqa: ANN001
         *quick_log.handlers(),
         *lists.handlers(),
         *team.handlers(),
+        *handover.handlers(),
         *preferences.handlers(),
         *fallback.handlers(),
     ]

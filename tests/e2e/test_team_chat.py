@@ -44,3 +44,22 @@ async def test_an_rm_whose_clients_were_all_handed_over_sees_nothing_more(bankbo
     assert result.access_cut and result.moved == 12
     refused = await rm.say("/mine")
     assert "仅供本行员工使用" in refused.text  # the stranger's answer: nothing of the book
+
+
+async def test_a_team_lead_hands_an_rms_clients_over_in_chat_after_confirming(bankbot):
+    lead = bankbot.chat("E00003")
+    assert "/handover" in (await lead.say("/handover E00004")).text  # usage
+    proposal = await lead.say("/handover E00004 E00003")
+    assert "移交客户" in proposal.text and "共 12 位" in proposal.text and "登录会立即失效" in proposal.text
+    done = await lead.press_for_edit(proposal, "✅ 确认移交")
+    assert "已移交 12 位客户" in done.text and done.button_labels == []
+    assert "仅供本行员工使用" in (await bankbot.chat("E00004").say("/mine")).text
+
+
+async def test_cancelling_a_handover_moves_nothing_and_an_rm_may_not_hand_over(bankbot):
+    lead = bankbot.chat("E00003")
+    proposal = await lead.say("/handover E00004 E00003 mass")
+    cancelled = await lead.press_for_edit(proposal, "✖ 取消")
+    assert "没有客户被移交" in cancelled.text
+    rm = bankbot.chat("E00004")
+    assert "只能在您自己的团队内移交" in (await rm.say("/handover E00004 E00003")).text
