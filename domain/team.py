@@ -20,11 +20,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from domain import lists
-from domain.access import Viewer, visible_clients, visible_staff
+from domain.access import Viewer, visibility_shape, visible_clients, visible_staff
 from domain.calendar import is_workday
 from domain.errors import DomainError
 from domain.models import Alert, BalanceSnapshot, Client, Interaction, Role, Staff, Team, Transaction, Unit
@@ -241,12 +241,20 @@ def _aum_before(session: Session, viewer: Viewer, start: date, lines: dict[int, 
     day = session.exec(select(func.max(BalanceSnapshot.as_of)).where(BalanceSnapshot.as_of <= start)).one()
     if day is None:
         return
-    rows = session.exec(
-        select(Client.rm_id, func.sum(lists._fen(BalanceSnapshot.aum)))
-        .join(Client, Client.id == BalanceSnapshot.client_id)
-        .where(visible_clients(viewer), BalanceSnapshot.as_of == day, Client.rm_id.is_not(None))
-        .group_by(Client.rm_id)
-    ).all()
+    if visibility_shape(viewer) in ("own", "team"):
+        # a team's few thousand clients: each one's snapshot looked up by the (client, day) key
+        snapshot = (
+            select(lists._fen(BalanceSnapshot.aum)).where(BalanceSnapshot.client_id == Client.id, BalanceSnapshot.as_of == day)
+            .scalar_subquery()
+        )
+        query = select(Client.rm_id, func.sum(snapshot)).where(visible_clients(viewer), Client.rm_id.is_not(None))
+    else:  # a branch: that day's snapshots read in one pass of the day's index range
+        query = (
+            select(Client.rm_id, func.sum(lists._fen(BalanceSnapshot.aum)))
+            .join(Client, Client.id == BalanceSnapshot.client_id)
+            .where(visible_clients(viewer), BalanceSnapshot.as_of == day, Client.rm_id.is_not(None))
+        )
+    rows = session.exec(query.group_by(Client.rm_id)).all()
     for line in lines.values():
         line.aum_before = Decimal(0)
     for rm_id, aum in rows:
