@@ -370,6 +370,15 @@ def due(session: Session, viewer: Viewer, *, today: date, settings: Settings, pa
     return Page(tuple(_due_item(row, today, zone, terms, settings) for row in rows), shown, total)
 
 
+def all_due(session: Session, viewer: Viewer, *, today: date, settings: Settings, limit: int) -> list[DueItem]:
+    """The whole due list in its order, up to `limit` (for an export, not a chat page)."""
+    zone = _zone(viewer, settings)
+    terms = _DueTerms.on(today, zone, settings)
+    c = _due_rows(viewer, terms).c
+    rows = session.exec(select(*_due_columns(c)).order_by(*_due_order(c, today)).limit(limit)).all()
+    return [_due_item(row, today, zone, terms, settings) for row in rows]
+
+
 # --- birthdays ----------------------------------------------------------------------------------
 
 
@@ -760,6 +769,11 @@ def movements(
             KindTotal(kind, int(sums[2 * i]), from_fen(int(sums[2 * i + 1]))) for i, kind in enumerate(_KIND_ORDER)
         )
     return MovementPage(tuple(_movement_item(row) for row in rows), shown, total, days, totals)
+
+
+def all_movements(session: Session, viewer: Viewer, *, since: datetime, until: datetime, settings: Settings, limit: int) -> list[MovementItem]:
+    """Every large movement in [since, until) in list order, up to `limit` (for an export)."""
+    return [_movement_item(row) for row in session.exec(_movement_query(viewer, since, until, settings).limit(limit)).all()]
 
 
 # --- the book -----------------------------------------------------------------------------------

@@ -277,3 +277,35 @@ def _by_child_unit(session: Session, viewer: Viewer, unit_of: dict[int, int], li
         name = children[child][0] if child in children else own_name
         rolled.setdefault(child, Line(child, name)).add(line)
     return list(rolled.values())
+
+
+EXPORT_ROWS = 100_000
+"""Rows per list sheet at most (a branch's overdue list can be long; a spreadsheet stays usable)."""
+
+
+@dataclass(frozen=True)
+class Export:
+    summary: Summary
+    overdue: list[lists.DueItem]
+    movements: list[lists.MovementItem]
+    rm_of: dict[int, str]
+    """Client id → the RM's name, for the list sheets."""
+
+
+def export(session: Session, viewer: Viewer, *, period: Period, today: date, settings: Settings) -> Export:
+    """What `/team export` writes: the summary, the overdue list and the large movements of the period."""
+    result = summary(session, viewer, period=period, today=today, settings=settings)
+    zone = lists._zone(viewer, settings)
+    overdue = lists.all_due(session, viewer, today=today, settings=settings, limit=EXPORT_ROWS)
+    moves = lists.all_movements(
+        session, viewer, since=lists._start_of(result.start, zone), until=lists._start_of(result.end + timedelta(days=1), zone),
+        settings=settings, limit=EXPORT_ROWS,
+    )
+    clients = {item.client_id for item in overdue} | {item.client_id for item in moves}
+    rm_of: dict[int, str] = {}
+    ids = sorted(clients)
+    for start in range(0, len(ids), 5000):
+        rm_of.update(session.exec(
+            select(Client.id, Staff.name).join(Staff, Staff.id == Client.rm_id).where(Client.id.in_(ids[start:start + 5000]))
+        ).all())
+    return Export(result, overdue, moves, rm_of)

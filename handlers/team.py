@@ -8,10 +8,11 @@ import asyncio
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from domain.team import BadPeriod, NotALead, Period, parse_period, summary
+from domain.team import BadPeriod, NotALead, Period, export, parse_period, summary
 from handlers import callbacks as cb
 from handlers import keyboards
 from handlers.charts import team_chart
+from handlers.exports import team_workbook
 from handlers.context import BotContext
 from handlers.search import edit_or_ignore
 
@@ -43,13 +44,33 @@ async def _show(update: Update, context: BotContext, period: Period, *, edit: bo
     await update.effective_message.reply_photo(picture)
 
 
+EXPORT_WORDS = ("export", "导出", "xlsx")
+
+
 async def on_team(update: Update, context: BotContext) -> None:
+    args = list(context.args or [])
+    wants_export = bool(args) and args[0].lower() in EXPORT_WORDS
     try:
-        period = parse_period(" ".join(context.args or []))
+        period = parse_period(" ".join(args[1:] if wants_export else args))
     except BadPeriod as bad:
         await update.effective_message.reply_text(context.render("team_bad_period", typed=str(bad)[:20]))
         return
+    if wants_export:
+        await _export(update, context, period)
+        return
     await _show(update, context, period, edit=False)
+
+
+async def _export(update: Update, context: BotContext, period: Period) -> None:
+    services = context.services
+    try:
+        data = await services.run(export, context.viewer, period=period, today=services.today(context.viewer), settings=services.settings)
+    except NotALead:
+        await update.effective_message.reply_text(context.render("team_not_a_lead"))
+        return
+    workbook = await asyncio.to_thread(team_workbook, data, context.label)  # openpyxl: off the event loop
+    name = f"team-{data.summary.start:%Y%m%d}-{data.summary.end:%Y%m%d}.xlsx"
+    await update.effective_message.reply_document(workbook, filename=name, caption=context.plain("team_export_caption", s=data.summary))
 
 
 async def on_period(update: Update, context: BotContext) -> None:

@@ -63,3 +63,37 @@ async def test_cancelling_a_handover_moves_nothing_and_an_rm_may_not_hand_over(b
     assert "没有客户被移交" in cancelled.text
     rm = bankbot.chat("E00004")
     assert "只能在您自己的团队内移交" in (await rm.say("/handover E00004 E00003")).text
+
+
+async def test_the_export_is_a_workbook_with_a_sheet_per_view_whose_totals_match_the_database(bankbot):
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import text
+
+    with bankbot.database.engine.begin() as connection:  # two never contacted wealth clients: overdue
+        connection.execute(text("UPDATE client SET tier = 'wealth', last_contact_at = NULL WHERE client_no IN ('C000000001', 'C000000002')"))
+    lead = bankbot.chat("E00003")
+    await bankbot.emulator.send_text(lead.user, "/team export 30天")
+    document = (await bankbot.emulator.next_message(lead.chat_id)).file
+    assert document.kind == "document" and document.file_name.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(document.data), read_only=True)
+    assert book.sheetnames == ["汇总", "排名", "逾期客户", "大额变动"]
+    summary = {row[0]: (row[1] if len(row) > 1 else None) for row in book["汇总"].iter_rows(min_row=2, values_only=True)}
+    with bankbot.database.engine.connect() as connection:
+        clients = connection.execute(text(
+            "SELECT count(*) FROM client WHERE rm_id IN (SELECT s.id FROM staff s JOIN team t ON t.id = s.team_id WHERE t.code = 'T0001')"
+        )).scalar_one()
+        rms = connection.execute(text(
+            "SELECT count(*) FROM staff s JOIN team t ON t.id = s.team_id WHERE t.code = 'T0001' AND s.role IN ('rm', 'team_lead')"
+        )).scalar_one()
+    assert summary["客户数"] == clients > 0
+    assert len(list(book["排名"].iter_rows(min_row=2))) == rms
+    from domain import lists
+    from domain.access import viewer_for_employee
+    from domain.db import unit_of_work
+
+    with unit_of_work(bankbot.database.sessions) as session:
+        viewer = viewer_for_employee(session, "E00003")
+        due = lists.due(session, viewer, today=bankbot.application.bot_data["services"].today(viewer), settings=bankbot.settings)
+    assert len(list(book["逾期客户"].iter_rows(min_row=2))) == due.total > 0, "the whole /due list, not a page of it"
