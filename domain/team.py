@@ -24,7 +24,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from domain import lists
-from domain.access import Viewer, visibility_shape, visible_clients, visible_staff
+from domain.access import Viewer, viewer_from_staff, visibility_shape, visible_clients, visible_staff
 from domain.calendar import is_workday
 from domain.errors import DomainError
 from domain.models import Alert, BalanceSnapshot, Client, Interaction, Role, Staff, Team, Transaction, Unit
@@ -309,3 +309,44 @@ def export(session: Session, viewer: Viewer, *, period: Period, today: date, set
             select(Client.id, Staff.name).join(Staff, Staff.id == Client.rm_id).where(Client.id.in_(ids[start:start + 5000]))
         ).all())
     return Export(result, overdue, moves, rm_of)
+
+
+@dataclass(frozen=True)
+class RecentLog:
+    client_name: str
+    kind: str
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class RMView:
+    """What a lead sees of one RM: their due list (first page) and their latest logged contacts."""
+
+    name: str
+    due: lists.Page[lists.DueItem]
+    logs: tuple[RecentLog, ...]
+
+
+RECENT_LOGS = 8
+
+
+def rm_view(session: Session, viewer: Viewer, staff_id: int, *, today: date, settings: Settings) -> RMView | None:
+    """None when the RM is not one this lead may look at (another team's, or not an RM)."""
+    if viewer.role not in LEADS:
+        return None
+    found = session.exec(
+        select(Staff, Unit).join(Unit, Unit.id == Staff.unit_id)
+        .where(Staff.id == staff_id, visible_staff(viewer), Staff.role.in_((Role.rm, Role.team_lead)))
+    ).first()
+    if found is None:
+        return None
+    rm = viewer_from_staff(*found)
+    logs = session.exec(
+        select(Client.name, Interaction.kind, Interaction.occurred_at, Interaction.note)
+        .join(Client, Client.id == Interaction.client_id)
+        .where(Interaction.staff_id == staff_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(RECENT_LOGS)
+    ).all()
+    return RMView(rm.name, lists.due(session, rm, today=today, settings=settings), tuple(RecentLog(*row) for row in logs))

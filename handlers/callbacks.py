@@ -27,6 +27,7 @@ SETTINGS = "st"  # st:<key>:<value>          a settings choice
 REMINDER = "rc"  # rc:<kind>:<client_id>:<occasion>   a digest reminder's card, with its buttons
 REMINDER_ACT = "ra"  # ra:<op>:<kind>:<client_id>:<occasion>:<from>   op d (done) or s<days>; from g (digest) or c
 TEAM = "tm"  # tm:<period>                 /team over another period
+TEAM_RM = "tr"  # tr:<staff_id>             one RM's due list and logs, for their lead
 HANDOVER = "ho"  # ho:<from>:<to>:<tiers,…>   confirm a handover
 HANDOVER_CANCEL = "hx"  # hx                   cancel it
 NOOP = "n"  # n                             a label that does nothing (page counter)

@@ -8,7 +8,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from domain.team import BadPeriod, NotALead, Period, export, parse_period, summary
+from domain.team import BadPeriod, NotALead, Period, export, parse_period, rm_view, summary
 from handlers import callbacks as cb
 from handlers import keyboards
 from handlers.charts import team_chart
@@ -20,11 +20,20 @@ SHOWN = 30
 """Rows of the ranking in the message; the rest are counted."""
 
 
-def _periods(context: BotContext, current: Period):  # noqa: ANN202
-    return keyboards.markup([[
+RM_BUTTONS = 10
+"""A lead's first rows of the ranking as buttons: tap an RM for their due list and recent logs."""
+
+
+def _keyboard(context: BotContext, current: Period, result=None):  # noqa: ANN001, ANN202
+    rows = []
+    if result is not None and result.rows_are == "rm":
+        people = [keyboards.button(f"{n}. {line.name[:10]}", cb.encode(cb.TEAM_RM, line.key)) for n, line in enumerate(result.lines[:RM_BUTTONS], 1)]
+        rows += [people[i:i + 2] for i in range(0, len(people), 2)]
+    rows.append([
         keyboards.button(context.label("team_period", period.value, period is current), cb.encode(cb.TEAM, period.value))
         for period in Period
-    ]])
+    ])
+    return keyboards.markup(rows)
 
 
 async def _show(update: Update, context: BotContext, period: Period, *, edit: bool) -> None:
@@ -36,9 +45,9 @@ async def _show(update: Update, context: BotContext, period: Period, *, edit: bo
         return
     text = context.render("team_summary", s=result, shown=result.lines[:SHOWN], more=max(0, len(result.lines) - SHOWN))
     if edit:
-        await edit_or_ignore(update, text, _periods(context, period))
+        await edit_or_ignore(update, text, _keyboard(context, period, result))
     else:
-        await update.effective_message.reply_text(text, reply_markup=_periods(context, period))
+        await update.effective_message.reply_text(text, reply_markup=_keyboard(context, period, result))
     target = float(services.settings.team.coverage_target)
     picture = await asyncio.to_thread(team_chart, result, target, context.label)  # matplotlib: off the event loop
     await update.effective_message.reply_photo(picture)
@@ -83,8 +92,25 @@ async def on_period(update: Update, context: BotContext) -> None:
     await _show(update, context, period, edit=True)
 
 
+async def on_rm(update: Update, context: BotContext) -> None:
+    """One RM's due list and latest logs, read-only, as a new message (the summary stays)."""
+    query = update.callback_query
+    services = context.services
+    try:
+        staff_id = cb.decode(query.data).int(0)
+    except (IndexError, ValueError):
+        staff_id = -1
+    found = await services.run(rm_view, context.viewer, staff_id, today=services.today(context.viewer), settings=services.settings)
+    if found is None:
+        await query.answer(context.plain("button_expired"), show_alert=True)
+        return
+    await query.answer()
+    await update.effective_message.reply_text(context.render("team_rm", view=found))
+
+
 def handlers() -> list[tuple[BaseHandler, int]]:
     return [
         (CommandHandler("team", on_team), 0),
+        (CallbackQueryHandler(on_rm, pattern=cb.pattern(cb.TEAM_RM)), 0),
         (CallbackQueryHandler(on_period, pattern=cb.pattern(cb.TEAM)), 0),
     ]

@@ -9,13 +9,26 @@ async def test_a_team_lead_gets_the_team_ranked_with_a_chart_and_can_switch_the_
     lead = bankbot.chat("E00003")
     reply = await lead.say("/team")
     assert "📊" in reply.text and "按覆盖率排名" in reply.text and "张经理" in reply.text
-    assert reply.button_labels == ["• 近7天", "近30天", "本月"]
+    assert reply.button_labels[-3:] == ["• 近7天", "近30天", "本月"] and "1. 张经理" in reply.button_labels
     chart = (await bankbot.emulator.next_message(lead.chat_id)).file
     assert chart is not None and chart.kind == "photo" and chart.data[:8] == PNG
     assert 10_000 < chart.size < 1_000_000 and chart.width >= 800, "readable on a phone, small enough to send"
     month = await lead.press_for_edit(reply, "本月")
-    assert month.message_id == reply.message_id and month.button_labels[2] == "• 本月"
+    assert month.message_id == reply.message_id and month.button_labels[-1] == "• 本月"
     assert (await bankbot.emulator.next_message(lead.chat_id)).file.data[:8] == PNG
+
+
+async def test_a_lead_taps_an_rm_for_their_due_list_and_latest_logs_read_only(bankbot):
+    from sqlalchemy import text
+
+    with bankbot.database.engine.begin() as connection:
+        connection.execute(text("UPDATE client SET tier = 'wealth', last_contact_at = NULL WHERE client_no = 'C000000001'"))
+    lead = bankbot.chat("E00003")
+    reply = await lead.say("/team")
+    await bankbot.emulator.next_message(lead.chat_id)  # the chart
+    view = await lead.press_for_message(reply, "1. 张经理")
+    assert view.text.startswith("👤 张经理")
+    assert "待跟进与逾期 1 位" in view.text and "最近记录" in view.text and view.button_labels == []
 
 
 async def test_a_branch_head_gets_the_units_under_theirs(bankbot):

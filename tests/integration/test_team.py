@@ -71,3 +71,17 @@ def test_periods_read_as_people_write_them():
         parse_period("next year")
     assert window(Period.month, date(2026, 11, 18)) == (date(2026, 11, 1), date(2026, 11, 18))
     assert window(Period.week, date(2026, 11, 18)) == (date(2026, 11, 12), date(2026, 11, 18))
+
+
+def test_a_lead_may_look_into_an_rm_of_the_team_but_not_of_another(session, bank, settings):
+    from sqlmodel import select
+
+    from domain.models import Staff
+    from domain.team import rm_view
+
+    ids = dict(session.exec(select(Staff.employee_no, Staff.id)).all())
+    add_client(session, tier="wealth")  # E00004's, never contacted: overdue
+    mine = rm_view(session, who(session, "E00003"), ids["E00004"], today=WEDNESDAY, settings=settings)
+    assert mine is not None and mine.name == "张经理" and mine.due.total == 1
+    assert rm_view(session, who(session, "E00003"), ids["E00006"], today=WEDNESDAY, settings=settings) is None
+    assert rm_view(session, who(session, "E00004"), ids["E00004"], today=WEDNESDAY, settings=settings) is None
