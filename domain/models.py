@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from domain.types import Money, UTCDateTime
@@ -105,6 +105,8 @@ class Staff(SQLModel, table=True):
     quiet_end: str | None = Field(default=None, max_length=5)
     active: bool = Field(default=True)
     blocked_at: datetime | None = _instant()
+    team_reports: bool = Field(default=True, sa_column=Column(Boolean(), nullable=False, server_default=true(), default=True))
+    """Team leads and branch heads: the weekly or monthly team summary is pushed (switch in /settings)."""
     created_at: datetime | None = _instant()
 
 
@@ -306,6 +308,22 @@ class ReminderHold(SQLModel, table=True):
     occasion: date | None = None
     """The follow-up date or birthday the hold is for; None for overdue and movements."""
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TeamReport(SQLModel, table=True):
+    """One scheduled team summary per person and period, claimed before it is sent (as `Digest`)."""
+
+    __tablename__ = "team_report"
+    __table_args__ = (UniqueConstraint("staff_id", "period_start", name="uq_team_report_staff_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    period_start: date
+    """The report's day: the week's Monday (by default) or the month's first day."""
+    status: str = Field(default="sending", max_length=16)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = _instant()
 
 
 class Invite(SQLModel, table=True):

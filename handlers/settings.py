@@ -15,13 +15,17 @@ DIGEST_TIMES = ("07:30", "08:00", "08:30", "09:00")
 QUIET_CHOICES = ("21:00-08:00", "22:00-07:00", "off")
 
 
-def _keyboard(context: BotContext):  # noqa: ANN202
+def _keyboard(context: BotContext, prefs=None):  # noqa: ANN001, ANN202
     button = keyboards.button
-    return keyboards.markup([
+    rows = [
         [button("中文", cb.encode(cb.SETTINGS, "locale", "zh_CN")), button("English", cb.encode(cb.SETTINGS, "locale", "en"))],
         [button(f"⏰ {t}", cb.encode(cb.SETTINGS, "digest", t.replace(":", ""))) for t in DIGEST_TIMES],
         [button(context.label("quiet_choice", q), cb.encode(cb.SETTINGS, "quiet", q.replace(":", ""))) for q in QUIET_CHOICES],
-    ])
+    ]
+    if prefs is not None and prefs.reports_offered:
+        turn = "off" if prefs.team_reports else "on"
+        rows.append([button(context.label("team_reports_switch", turn), cb.encode(cb.SETTINGS, "reports", turn))])
+    return keyboards.markup(rows)
 
 
 def _defaults(context: BotContext) -> dict:
@@ -32,7 +36,7 @@ def _defaults(context: BotContext) -> dict:
 async def show(update: Update, context: BotContext) -> None:
     prefs = await context.services.run(preferences, context.viewer)
     text = context.render("settings", prefs=prefs, defaults=_defaults(context))
-    await update.effective_message.reply_text(text, reply_markup=_keyboard(context))
+    await update.effective_message.reply_text(text, reply_markup=_keyboard(context, prefs))
 
 
 async def choose(update: Update, context: BotContext) -> None:
@@ -42,6 +46,8 @@ async def choose(update: Update, context: BotContext) -> None:
         changes = {"locale": value}
     elif key == "digest":
         changes = {"digest_time": f"{value[:2]}:{value[2:]}"}
+    elif key == "reports":
+        changes = {"team_reports": value == "on"}
     elif value == "off":
         changes = {"quiet_start": None, "quiet_end": None}
     else:
@@ -58,7 +64,7 @@ async def choose(update: Update, context: BotContext) -> None:
     text = context.render("settings", prefs=prefs, defaults=_defaults(context))
     from handlers.search import edit_or_ignore
 
-    await edit_or_ignore(update, text, _keyboard(context))
+    await edit_or_ignore(update, text, _keyboard(context, prefs))
 
 
 def handlers() -> list[tuple[BaseHandler, int]]:

@@ -22,16 +22,21 @@ import httpx
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from domain import digests, lists, urgent
+from domain import digests, lists, team, team_reports, urgent
 from domain.alerts import AlertKind
 from domain.triage import Reminder
 from handlers import callbacks as cb
 from handlers import keyboards
 from handlers.context import Services
+from handlers.charts import team_chart
 from handlers.lists import digest_view, done_button
 from handlers.render import Renderer, pick_locale
 
 log = logging.getLogger("rmbot.reminders")
+
+
+TEAM_ROWS = 30
+"""Rows of a pushed team summary's ranking, as /team shows."""
 
 
 class Speaker:
@@ -196,4 +201,34 @@ async def send_urgent_alerts(application: Application) -> int:
         if status == "pending":
             break
         sent += status == "sent"
+    return sent
+
+
+async def send_team_reports(application: Application) -> int:
+    """Send every weekly (team lead) or monthly (branch head) team summary due now, with its chart."""
+    services: Services = application.bot_data["services"]
+    settings = services.settings
+    now = services.now()
+    sent = 0
+    for due in await services.run(team_reports.due_reports, now=now, settings=settings):
+        result = await services.run(team.summary, due.viewer, period=due.period, today=due.summary_day, settings=settings)
+        staff_id, day = due.viewer.staff_id, due.report_day
+        if not await services.run(team_reports.claim, staff_id=staff_id, report_day=day, now=now):
+            continue
+        speaker = Speaker(services.renderer, pick_locale(due.viewer.locale, settings.display.locale))
+        text = speaker.render("team_summary", s=result, shown=result.lines[:TEAM_ROWS], more=max(0, len(result.lines) - TEAM_ROWS),
+                              scheduled=due.period.value)
+        status, message_id = await deliver(application, due.telegram_user_id, text, None, what=f"team report for staff {staff_id}",
+                                           retry_delays=settings.telegram.retry_delays_seconds)
+        if status == RETRY:
+            await services.run(team_reports.release, staff_id=staff_id, report_day=day)
+            break
+        await services.run(team_reports.finish, staff_id=staff_id, report_day=day, status=status, now=now, message_id=message_id)
+        if status == "sent":
+            sent += 1
+            picture = await asyncio.to_thread(team_chart, result, float(settings.team.coverage_target), speaker.label)
+            try:  # the picture is a companion: the summary is delivered and recorded whatever happens to it
+                await application.bot.send_photo(due.telegram_user_id, picture)
+            except TelegramError as error:
+                log.info("team report chart for staff %s not sent: %s", staff_id, error.message)
     return sent

@@ -19,7 +19,7 @@ from bot.bootstrap import Database
 from domain.alerts import scan
 from domain.db import checkpoint
 from handlers.context import Services
-from reminders.dispatch import send_due_digests, send_urgent_alerts
+from reminders.dispatch import send_due_digests, send_team_reports, send_urgent_alerts
 
 SCAN_JOB, DIGEST_JOB, CHECKPOINT_JOB = "scan", "digests", "checkpoint"
 log = logging.getLogger("rmbot.reminders")
@@ -51,5 +51,6 @@ async def _scan(context: CallbackContext) -> None:
 async def _digests(context: CallbackContext) -> None:
     urgent = await send_urgent_alerts(context.application)
     sent = await send_due_digests(context.application)
-    if urgent or sent:
-        log.info("%d urgent alert(s) and %d digest(s) sent", urgent, sent)
+    reports = await send_team_reports(context.application)
+    if urgent or sent or reports:
+        log.info("%d urgent alert(s), %d digest(s) and %d team report(s) sent", urgent, sent, reports)
