@@ -28,8 +28,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("staff_id", "period_start", name="uq_team_report_staff_period"),
     )
-    with op.batch_alter_table("staff") as batch:
-        batch.add_column(sa.Column("team_reports", sa.Boolean(), nullable=False, server_default=sa.true()))
+    # a plain ADD COLUMN (SQLite does it in place): a batch copy of `staff` would have to drop the
+    # table every client and contact refers to, which SQLite's foreign keys refuse on a live bank
+    op.add_column("staff", sa.Column("team_reports", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:

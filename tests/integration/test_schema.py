@@ -28,3 +28,21 @@ def test_search_and_reminder_columns_are_indexed(engine):
         assert columns in indexed, columns
     transaction_indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes("transactions")}
     assert ("occurred_at",) in transaction_indexes
+
+
+def test_a_bank_in_use_upgrades_to_the_newest_schema_and_keeps_its_rows(engine):
+    """The migrations run on a populated database, not only on an empty one (SQLite cannot drop a
+    table that clients refer to, so a migration must not rebuild `staff`)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.factories import make_bank
+
+    command.downgrade(db.alembic_config(engine), "0005")
+    with engine.begin() as connection:
+        make_bank(connection, clients=3)
+    db.upgrade(engine)
+    assert db.current_revision(engine) == db.head_revision()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM client")).scalar_one() == 3
+        assert set(connection.execute(text("SELECT team_reports FROM staff")).scalars()) == {True}
