@@ -90,7 +90,6 @@ async def _measure(path: Path) -> Report:
     from bot.app import build_application
     from bot.bootstrap import open_database
     from bot.config import Settings
-    from bot.emulator.remote import RemoteEmulator
     from reminders.dispatch import send_due_digests
 
     day = _last_day(path)

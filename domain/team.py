@@ -27,7 +27,7 @@ from domain import lists
 from domain.access import Viewer, viewer_from_staff, visibility_shape, visible_clients, visible_staff
 from domain.calendar import is_workday
 from domain.errors import DomainError
-from domain.models import Alert, BalanceSnapshot, Client, Interaction, Role, Staff, Team, Transaction, Unit
+from domain.models import Alert, BalanceSnapshot, Client, Interaction, Role, Staff, Team, Unit
 from domain.types import from_fen
 
 if TYPE_CHECKING:
