@@ -128,9 +128,15 @@ class NotALead(DomainError):
     code = "team_not_a_lead"
 
 
-def summary(session: Session, viewer: Viewer, *, period: Period, today: date, settings: Settings) -> Summary:
+def summary(
+    session: Session, viewer: Viewer, *, period: Period, today: date, settings: Settings, unit_id: int | None = None,
+) -> Summary:
+    """The summary for `viewer`; for a branch head or an admin, `unit_id` narrows it to a unit of
+    their subtree (the drill-down): its child units as rows, or its RMs when it has none."""
     if viewer.role not in LEADS:
         raise NotALead(viewer.role)
+    if unit_id is not None:
+        viewer = _scoped(session, viewer, unit_id)
     start, end = window(period, today)
     zone = lists._zone(viewer, settings)
     since, until = lists._start_of(start, zone), lists._start_of(end + timedelta(days=1), zone)
@@ -152,13 +158,26 @@ def summary(session: Session, viewer: Viewer, *, period: Period, today: date, se
         if staff_id in lines:
             lines[staff_id].tier_changes += count
     rows_are, rows = "rm", list(lines.values())
-    if viewer.role in (Role.branch_head, Role.admin):
+    if viewer.role in (Role.branch_head, Role.admin) and _has_children(session, viewer):
         rows_are, rows = "unit", _by_child_unit(session, viewer, {staff_id: unit for staff_id, _, unit in staff}, lines)
     total = Line(0, "")
     for line in rows:
         total.add(line)
     ranked = sorted(rows, key=lambda line: (line.clients == 0, -(line.coverage if line.coverage is not None else -1), line.name))
     return Summary(_title(session, viewer), period, start, end, rows_are, tuple(ranked), total)
+
+
+def _scoped(session: Session, viewer: Viewer, unit_id: int) -> Viewer:
+    """The viewer narrowed to a unit of their subtree, seeing what a head of that unit sees."""
+    unit = session.get(Unit, unit_id)
+    if viewer.role not in (Role.branch_head, Role.admin) or unit is None or not unit.path.startswith(viewer.unit_path):
+        raise NotALead(f"unit {unit_id}")
+    return Viewer(staff_id=viewer.staff_id, name=viewer.name, role=Role.branch_head, unit_id=unit.id or 0, unit_path=unit.path,
+                  team_id=None, locale=viewer.locale, time_zone=viewer.time_zone)
+
+
+def _has_children(session: Session, viewer: Viewer) -> bool:
+    return session.exec(select(Unit.id).where(Unit.parent_id == viewer.unit_id).limit(1)).first() is not None
 
 
 def _title(session: Session, viewer: Viewer) -> str:

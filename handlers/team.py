@@ -24,30 +24,40 @@ RM_BUTTONS = 10
 """A lead's first rows of the ranking as buttons: tap an RM for their due list and recent logs."""
 
 
-def _keyboard(context: BotContext, current: Period, result=None):  # noqa: ANN001, ANN202
+def _keyboard(context: BotContext, current: Period, result=None, unit_id: int | None = None):  # noqa: ANN001, ANN202
+    """The first rows of the ranking as buttons (an RM: their due list; a unit: its own summary),
+    then the periods (of the same unit when drilled into)."""
     rows = []
-    if result is not None and result.rows_are == "rm":
-        people = [keyboards.button(f"{n}. {line.name[:10]}", cb.encode(cb.TEAM_RM, line.key)) for n, line in enumerate(result.lines[:RM_BUTTONS], 1)]
+    if result is not None:
+        prefix = cb.TEAM_RM if result.rows_are == "rm" else cb.TEAM_UNIT
+        extra = () if result.rows_are == "rm" else (current.value,)
+        people = [keyboards.button(f"{n}. {line.name[:10]}", cb.encode(prefix, line.key, *extra))
+                  for n, line in enumerate(result.lines[:RM_BUTTONS], 1) if line.key]
         rows += [people[i:i + 2] for i in range(0, len(people), 2)]
+    scope = () if unit_id is None else (unit_id,)
     rows.append([
-        keyboards.button(context.label("team_period", period.value, period is current), cb.encode(cb.TEAM, period.value))
+        keyboards.button(context.label("team_period", period.value, period is current), cb.encode(cb.TEAM, period.value, *scope))
         for period in Period
     ])
     return keyboards.markup(rows)
 
 
-async def _show(update: Update, context: BotContext, period: Period, *, edit: bool) -> None:
+async def _show(update: Update, context: BotContext, period: Period, *, edit: bool, unit_id: int | None = None) -> None:
     services = context.services
     try:
-        result = await services.run(summary, context.viewer, period=period, today=services.today(context.viewer), settings=services.settings)
+        result = await services.run(summary, context.viewer, period=period, today=services.today(context.viewer),
+                                    settings=services.settings, unit_id=unit_id)
     except NotALead:
-        await update.effective_message.reply_text(context.render("team_not_a_lead"))
+        if update.callback_query:
+            await update.callback_query.answer(context.plain("button_expired"), show_alert=True)
+        else:
+            await update.effective_message.reply_text(context.render("team_not_a_lead"))
         return
     text = context.render("team_summary", s=result, shown=result.lines[:SHOWN], more=max(0, len(result.lines) - SHOWN))
     if edit:
-        await edit_or_ignore(update, text, _keyboard(context, period, result))
+        await edit_or_ignore(update, text, _keyboard(context, period, result, unit_id))
     else:
-        await update.effective_message.reply_text(text, reply_markup=_keyboard(context, period, result))
+        await update.effective_message.reply_text(text, reply_markup=_keyboard(context, period, result, unit_id))
     target = float(services.settings.team.coverage_target)
     picture = await asyncio.to_thread(team_chart, result, target, context.label)  # matplotlib: off the event loop
     await update.effective_message.reply_photo(picture)
@@ -83,13 +93,27 @@ async def _export(update: Update, context: BotContext, period: Period) -> None:
 
 
 async def on_period(update: Update, context: BotContext) -> None:
+    parts = cb.decode(update.callback_query.data).parts
     try:
-        period = Period(cb.decode(update.callback_query.data).parts[0])
+        period = Period(parts[0])
+        unit_id = int(parts[1]) if len(parts) > 1 else None
     except (IndexError, ValueError):
         await update.callback_query.answer(context.plain("button_expired"), show_alert=True)
         return
     await update.callback_query.answer()
-    await _show(update, context, period, edit=True)
+    await _show(update, context, period, edit=True, unit_id=unit_id)
+
+
+async def on_unit(update: Update, context: BotContext) -> None:
+    """A unit of the ranking, opened as a summary of its own (a new message; the one above stays)."""
+    parts = cb.decode(update.callback_query.data).parts
+    try:
+        unit_id, period = int(parts[0]), Period(parts[1])
+    except (IndexError, ValueError):
+        await update.callback_query.answer(context.plain("button_expired"), show_alert=True)
+        return
+    await update.callback_query.answer()
+    await _show(update, context, period, edit=False, unit_id=unit_id)
 
 
 async def on_rm(update: Update, context: BotContext) -> None:
@@ -112,5 +136,6 @@ def handlers() -> list[tuple[BaseHandler, int]]:
     return [
         (CommandHandler("team", on_team), 0),
         (CallbackQueryHandler(on_rm, pattern=cb.pattern(cb.TEAM_RM)), 0),
+        (CallbackQueryHandler(on_unit, pattern=cb.pattern(cb.TEAM_UNIT)), 0),
         (CallbackQueryHandler(on_period, pattern=cb.pattern(cb.TEAM)), 0),
     ]

@@ -110,3 +110,16 @@ async def test_the_export_is_a_workbook_with_a_sheet_per_view_whose_totals_match
         viewer = viewer_for_employee(session, "E00003")
         due = lists.due(session, viewer, today=bankbot.application.bot_data["services"].today(viewer), settings=bankbot.settings)
     assert len(list(book["逾期客户"].iter_rows(min_row=2))) == due.total > 0, "the whole /due list, not a page of it"
+
+
+async def test_a_branch_head_taps_a_unit_and_then_an_outlet_down_to_its_rms(bankbot):
+    head = bankbot.chat("E00002")
+    top = await head.say("/team")
+    await bankbot.emulator.next_message(head.chat_id)  # the chart
+    unit_button = next(label for label in top.button_labels if label.startswith("1. "))
+    middle = await head.press_for_message(top, unit_button)
+    assert "各机构" in middle.text
+    await bankbot.emulator.next_message(head.chat_id)
+    outlet_button = next(label for label in middle.button_labels if label.startswith("1. "))
+    outlet = await head.press_for_message(middle, outlet_button)
+    assert "按覆盖率排名" in outlet.text and "张经理" in outlet.text

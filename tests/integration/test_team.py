@@ -85,3 +85,21 @@ def test_a_lead_may_look_into_an_rm_of_the_team_but_not_of_another(session, bank
     assert mine is not None and mine.name == "张经理" and mine.due.total == 1
     assert rm_view(session, who(session, "E00003"), ids["E00006"], today=WEDNESDAY, settings=settings) is None
     assert rm_view(session, who(session, "E00004"), ids["E00004"], today=WEDNESDAY, settings=settings) is None
+
+
+def test_a_branch_head_drills_down_from_units_to_an_outlets_rms_and_not_outside_the_subtree(session, bank, settings):
+    from sqlmodel import select
+
+    from domain.models import Unit
+
+    add_client(session, tier="wealth", aum="300000", last_contact_at=local(WEDNESDAY))
+    add_client(session, rm="E00006", tier="private", aum="9000000", last_contact_at=local(WEDNESDAY))
+    units = dict(session.exec(select(Unit.code, Unit.id)).all())
+    head = who(session, "E00002")
+    sub_branch = summary(session, head, period=Period.week, today=WEDNESDAY, settings=settings, unit_id=units["SB01"])
+    assert sub_branch.rows_are == "unit" and {line.key for line in sub_branch.lines} == {units["OT0001"], units["OT0002"]}
+    outlet = summary(session, head, period=Period.week, today=WEDNESDAY, settings=settings, unit_id=units["OT0001"])
+    assert outlet.rows_are == "rm" and "张经理" in {line.name for line in outlet.lines} and "赵经理" not in {line.name for line in outlet.lines}
+    assert outlet.total.clients == 1
+    with pytest.raises(NotALead):
+        summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings, unit_id=units["OT0001"])
