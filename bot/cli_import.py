@@ -78,13 +78,13 @@ SCANNED_AFTER = ("transactions", "balances")
 
 
 def _scan(chosen, *, balances: bool) -> None:  # noqa: ANN001
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
-    from domain.alerts import scan
+    from domain.alerts import balances_since, scan
     from domain.db import unit_of_work
 
     today = datetime.now(chosen.tz).date()
-    since = today - timedelta(days=chosen.movements.aum_drop_days) if balances else None
+    since = balances_since(today, chosen) if balances else None
     with database() as opened, unit_of_work(opened.sessions) as session:
         scanned = scan(session, today=today, settings=chosen, balances_since=since)
     found = ", ".join(f"{kind} {count:,}" for kind, count in sorted(scanned.created.items()) if count) or "nothing new"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -75,7 +74,7 @@ def remind_scan(
     balances: Annotated[bool, typer.Option("--balances", help="Also look for AUM falls and tier changes, as after a balances import.")] = False,
 ) -> None:
     """Run the reminder scan now: write what is due to the outbox (running it twice adds nothing)."""
-    from domain.alerts import scan
+    from domain.alerts import balances_since, scan
     from domain.db import unit_of_work
 
     config = settings()
@@ -83,7 +82,7 @@ def remind_scan(
     with database() as opened:
         started = time.perf_counter()
         with unit_of_work(opened.sessions) as session:
-            since = day - timedelta(days=config.movements.aum_drop_days) if balances else None
+            since = balances_since(day, config) if balances else None
             report = scan(session, today=day, settings=config, balances_since=since)
         seconds = time.perf_counter() - started
     if report.skipped:

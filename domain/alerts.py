@@ -49,7 +49,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -154,6 +153,11 @@ def dedup_key(kind: str, client_id: int, occasion: date, detail: str = "") -> st
 
 _BANK = Viewer(staff_id=0, name="scan", role=Role.admin, unit_id=0, unit_path="/", team_id=None)
 """The scan sees the whole bank; each alert goes to the client's RM."""
+
+
+def balances_since(today: date, settings: Settings) -> date:
+    """What a scan after a balances import looks back over: the AUM-fall window."""
+    return today - timedelta(days=settings.movements.aum_drop_days)
 
 
 def scan(
@@ -285,11 +289,6 @@ def _overdue(session: Session, today: date, zone: ZoneInfo, settings: Settings, 
     )
 
 
-def _fen(column: Any) -> ColumnElement[int]:
-    """A money column as the integer fen it is stored as (so that arithmetic on it stays exact)."""
-    return type_coerce(column, BigInteger)
-
-
 def _aum_drops(session: Session, since: date, today: date, settings: Settings, now: datetime, report: ScanReport) -> None:
     """Clients whose newest snapshot (one imported, dated `since` to `today`) is `aum_drop_share` or
     more under one of the `aum_drop_days` days before it, however the money went: one alert per
@@ -300,14 +299,14 @@ def _aum_drops(session: Session, since: date, today: date, settings: Settings, n
     day = max(since, today - timedelta(days=movements.aum_drop_days))
     while day <= today:  # a day at a time: each a range of the snapshot index, no date arithmetic in SQL
         found = (
-            select(Client.id, Client.rm_id, Client.tier, newest.as_of, func.max(_fen(earlier.aum)).label("peak"),
-                   _fen(newest.aum).label("aum"))
+            select(Client.id, Client.rm_id, Client.tier, newest.as_of, func.max(lists._fen(earlier.aum)).label("peak"),
+                   lists._fen(newest.aum).label("aum"))
             .select_from(newest)
             .join(earlier, and_(earlier.client_id == newest.client_id, earlier.as_of >= day - timedelta(days=movements.aum_drop_days),
                                 earlier.as_of < day))
             .join(Client, Client.id == newest.client_id)
             .where(newest.as_of == day, Client.aum_as_of == day, Client.rm_id.is_not(None),
-                   _fen(newest.aum) * denominator <= _fen(earlier.aum) * numerator)
+                   lists._fen(newest.aum) * denominator <= lists._fen(earlier.aum) * numerator)
             .group_by(Client.id, Client.rm_id, Client.tier, newest.as_of, newest.aum)
         )
         _insert_found(
@@ -321,7 +320,7 @@ def implied_tier(today: date, settings: Settings) -> ColumnElement[str]:
     """`rules.personal_tier` as SQL on `Client`: the tier the AUM earns (basic only under
     `basic_max_age`), raised to `maintained.tier` for a client kept whatever the AUM."""
     tiers, kept = settings.tiers, settings.maintained
-    aum = _fen(Client.aum)
+    aum = lists._fen(Client.aum)
     born_before = _years_before(today, tiers.basic_max_age)
     older = and_(Client.birthday.is_not(None), Client.birthday <= born_before)
     by_aum = case(
@@ -332,9 +331,9 @@ def implied_tier(today: date, settings: Settings) -> ColumnElement[str]:
         else_=literal(Tier.mass.value),
     )
     maintained = or_(
-        _fen(Client.card_spend_year) >= to_fen(kept.card_spend_year),
-        _fen(Client.loans) >= to_fen(kept.personal_loans),
-        _fen(Client.custody_margin) >= to_fen(kept.custody_margin),
+        lists._fen(Client.card_spend_year) >= to_fen(kept.card_spend_year),
+        lists._fen(Client.loans) >= to_fen(kept.personal_loans),
+        lists._fen(Client.custody_margin) >= to_fen(kept.custody_margin),
         Client.card_level.in_(list(kept.card_levels)),
     )
     order = [t.value for t in Tier]  # highest first
@@ -348,7 +347,7 @@ def _outside_band(settings: Settings) -> ColumnElement[bool]:
     the AUM still in the band, is the bank system's to make and is not looked for here.)"""
     tiers = settings.tiers
     lines = [(Tier.private, tiers.private), (Tier.wealth, tiers.wealth), (Tier.premium, tiers.premium), (Tier.basic, tiers.basic)]
-    aum = _fen(Client.aum)
+    aum = lists._fen(Client.aum)
     bands = []
     upper: int | None = None
     for tier, line in lines:
@@ -394,7 +393,7 @@ def _dormant(session: Session, today: date, zone: ZoneInfo, settings: Settings, 
         Client.rm_id.is_not(None),
         Client.tier.in_([t.value for t in Tier]),
         or_(Client.last_transaction_at.is_(None), Client.last_transaction_at < cutoff),
-        _fen(Client.aum) < to_fen(dormant.balance),
+        lists._fen(Client.aum) < to_fen(dormant.balance),
     )
     dialect = session.connection().dialect.name
     _insert_found(
@@ -440,7 +439,7 @@ def _movements(session: Session, today: date, zone: ZoneInfo, settings: Settings
     client, day and kind pick the totals out beside the single large ones."""
     days = lists._local_days(today - timedelta(days=1), today, zone)
     threshold = lists.large_movement_threshold_fen(settings.movements)
-    amount = _fen(Transaction.amount)
+    amount = lists._fen(Transaction.amount)
     day = case((Transaction.occurred_at < days[0][2], literal(days[0][0], Date())), else_=literal(days[1][0], Date()))
     kind = lists._movement_kind()
     inner = (

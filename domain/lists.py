@@ -612,11 +612,7 @@ def _movement_query(
     """Large movements in [since, until), in list order. The kind is filtered with plain column
     conditions, not the ordering CASE, so that the planner can estimate how many rows it keeps."""
     outflow = Transaction.direction == Direction.outflow.value
-    kind = case(
-        (and_(outflow, Transaction.other_bank.is_(True)), _KIND_ORDER.index(MovementKind.attrition)),
-        (outflow, _KIND_ORDER.index(MovementKind.outflow)),
-        else_=_KIND_ORDER.index(MovementKind.inflow),
-    )
+    kind = _movement_kind()
     threshold = large_movement_threshold_fen(settings.movements)
     amount = _fen(Transaction.amount)
     per_kind = []

@@ -90,12 +90,11 @@ class Line:
     outflows: int = 0
     outflows_answered: int = 0
     tier_changes: int = 0
+    overdue_with_cadence: int = 0
 
     @property
     def coverage(self) -> float | None:
         return (self.with_cadence - self.overdue_with_cadence) / self.with_cadence if self.with_cadence else None
-
-    overdue_with_cadence: int = 0
 
     @property
     def aum_change(self) -> Decimal | None:
