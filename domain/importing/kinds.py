@@ -441,7 +441,7 @@ class TransactionLoader(ChunkLoader):
         rows = list(zip(
             external_ids,
             client_ids,
-            map(natives.instant, moments),
+            natives.instants(moments),
             amounts,
             directions,
             _or_empty(channels),

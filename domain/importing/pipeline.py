@@ -96,7 +96,7 @@ def import_file(
         try:
             with engine.connect() as connection, _tuned_for_bulk(connection):
                 context = Context(
-                    connection=connection,
+                    db=connection,
                     columns=columns,
                     settings=settings,
                     natives=Natives.for_dialect(connection.dialect.name),
@@ -134,6 +134,8 @@ def _load(
         if report.rows_read == 0:
             raise ImportRefused(f"{table.path.name} has a header but no data rows")
         _record(loader.finish(), report, rejects, context)
+        context.writes.wait()
+        report.written += context.writes.written
         complete = context.should_write(False)
         if not complete:
             report.written = 0
@@ -143,9 +145,12 @@ def _load(
         else:
             transaction.rollback()
     except BaseException:
+        context.writes.close()
         if transaction.is_active:
             transaction.rollback()
         raise
+    finally:
+        context.writes.close()
 
 
 SQLITE_CACHE_KIB = 64 * 1024

@@ -347,6 +347,55 @@ def test_a_key_repeated_within_a_chunk_is_still_found_again_in_later_chunks(engi
     assert (report.rows_read, report.written) == (5, 3)
 
 
+@pytest.fixture
+def refuse_transaction(engine):
+    """A rule the database enforces that the import does not check: the database refuses the row
+    with this id. The trigger is dropped afterwards (the test database outlives the test)."""
+    yield lambda external_id: _refuse_transaction(engine, external_id)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER IF EXISTS refuse" + ("" if connection.dialect.name == "sqlite" else " ON transactions")))
+        if connection.dialect.name != "sqlite":
+            connection.execute(text("DROP FUNCTION IF EXISTS refuse()"))
+
+
+def _refuse_transaction(engine, external_id: str) -> None:
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(text(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.external_id = '{external_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the bank rule'); END"
+            ))
+        else:
+            connection.execute(text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused by the bank rule'; END $$"
+            ))
+            connection.execute(text(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON transactions FOR EACH ROW "
+                f"WHEN (NEW.external_id = '{external_id}') EXECUTE FUNCTION refuse()"
+            ))
+
+
+@pytest.mark.parametrize("refused", ["T03", "T18"])
+def test_a_row_the_database_refuses_while_later_chunks_are_read_leaves_the_bank_as_it_was(
+    engine, bank, tmp_path, database_url, refuse_transaction, refused,
+):
+    """Chunks are written while the next ones are read: a write the database refuses, early in the
+    file or in its last chunk, refuses the whole import and nothing of it is kept."""
+    from domain.importing import ImportRefused
+
+    settings = Settings.model_validate({"database": {"url": database_url}, "imports": {"chunk_rows": 4}})
+    refuse_transaction(refused)
+    before = database_rows(engine)
+    rows = [(f"T{i:02}", "C000000001", f"2026-11-19 10:{i:02}", "1") for i in range(20)]
+    with pytest.raises(ImportRefused, match="database error, nothing was imported: .*refused by the bank rule"):
+        run(engine, settings, "transactions", write_csv(tmp_path / "tx.csv", ["external_id", "client_no", "time", "amount"], rows))
+    assert database_rows(engine) == before
+    rows = [row for row in rows if row[0] != refused]
+    report = run(engine, settings, "transactions", write_csv(tmp_path / "tx.csv", ["external_id", "client_no", "time", "amount"], rows))
+    assert (report.committed, report.written) == (True, 19)
+
+
 def test_interactions_without_a_record_number_are_keyed_by_a_digest_so_a_reimport_changes_nothing(engine, settings, bank, tmp_path, session):
     path = write_csv(tmp_path / "contacts.csv", ["客户号", "工号", "时间", "方式", "内容", "费用", "下次跟进日期"], [
         ("C000000001", "E00004", "2026-11-18 10:00", "拜访", "了解资金安排", "120.5", "2026-12-10"),
