@@ -259,7 +259,7 @@ def _postgresql_runs(context: Context, csv: Path, clients: int) -> list[Run] | N
         subprocess.run(["bash", "scripts/pg.sh", "stop", str(scratch)], cwd=context.root, capture_output=True, check=False)
 
 
-def _row(run: Run, rows: int, floor: Run, target: int | None) -> str:
+def _row(run: Run, rows: int, floor: Run, target: int | None, ceiling: Run | None = None) -> str:
     rate = run.rate(rows)
     memory = "" if run.peak_rss_kb is None else f"{run.peak_rss_kb / 1024:,.0f} MiB"
     if target is None:
@@ -268,7 +268,8 @@ def _row(run: Run, rows: int, floor: Run, target: int | None) -> str:
         fits = rate >= target and (run.peak_rss_kb or 0) / 1024 < MEMORY_TARGET_MB
         verdict = f"≥ {target:,} rows/s, < {MEMORY_TARGET_MB} MB: **{'pass' if fits else 'FAIL'}**"
     ratio = f"{floor.seconds / run.seconds:.2f}" if run is not floor else "1"
-    return f"| {run.what} | {run.seconds:,.1f} s | **{rate:,.0f}** | {ratio} | {memory} | {verdict} |\n"
+    to_ceiling = "" if ceiling is None else f"{ceiling.seconds / run.seconds:.2f}"
+    return f"| {run.what} | {run.seconds:,.1f} s | **{rate:,.0f}** | {ratio} | {to_ceiling} | {memory} | {verdict} |\n"
 
 
 def run(context: Context) -> Section | None:
@@ -286,17 +287,17 @@ def run(context: Context) -> Section | None:
     postgresql = _postgresql_runs(context, csv, clients)
     if sqlite_runs is None:
         return None
-    table = "| run | wall | rows/s | speed ÷ floor | peak RSS | target |\n|---|---|---|---|---|---|\n"
+    table = "| run | wall | rows/s | speed ÷ floor | speed ÷ ceiling | peak RSS | target |\n|---|---|---|---|---|---|---|\n"
     table += _row(sqlite_floor, rows, sqlite_floor, None)
     table += _row(sqlite_ceiling, rows, sqlite_floor, None)
-    table += "".join(_row(r, rows, sqlite_floor, SQLITE_TARGET) for r in sqlite_runs)
+    table += "".join(_row(r, rows, sqlite_floor, SQLITE_TARGET, sqlite_ceiling) for r in sqlite_runs)
     if postgresql is not None:
         floor, ceiling, *imports = postgresql
         table += _row(floor, rows, floor, None)
         table += _row(ceiling, rows, floor, None)
-        table += "".join(_row(r, rows, floor, POSTGRESQL_TARGET) for r in imports)
+        table += "".join(_row(r, rows, floor, POSTGRESQL_TARGET, ceiling) for r in imports)
     else:
-        table += "| PostgreSQL | not measured: the server did not start | | | | |\n"
+        table += "| PostgreSQL | not measured: the server did not start | | | | | |\n"
     size = csv.stat().st_size
     body = f"""## Import: `rmbot import transactions` of {rows:,} rows
 

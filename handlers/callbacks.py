@@ -30,6 +30,7 @@ TEAM = "tm"  # tm:<period>[:<unit_id>]      /team over another period (of a unit
 TEAM_UNIT = "tu"  # tu:<unit_id>:<period>    a unit of a branch head's ranking, as its own summary
 TEAM_RM = "tr"  # tr:<staff_id>             one RM's due list and logs, for their lead
 HANDOVER = "ho"  # ho:<from>:<to>:<tiers,…>   confirm a handover
+HANDOVER_LIST = "hl"  # hl:<token>        confirm a handover of listed clients (the list kept in the chat's memory)
 HANDOVER_CANCEL = "hx"  # hx                   cancel it
 NOOP = "n"  # n                             a label that does nothing (page counter)
 

@@ -74,6 +74,15 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         self._viewer = value
 
     @property
+    def in_group(self) -> bool:
+        """The update came from a group chat (only `/team` gets that far, and answers with aggregates)."""
+        return getattr(self, "_in_group", False)
+
+    @in_group.setter
+    def in_group(self, value: bool) -> None:
+        self._in_group = value
+
+    @property
     def signed_in(self) -> bool:
         return getattr(self, "_viewer", None) is not None
 

@@ -74,10 +74,32 @@ async def on_team(update: Update, context: BotContext) -> None:
     except BadPeriod as bad:
         await update.effective_message.reply_text(context.render("team_bad_period", typed=str(bad)[:20]))
         return
+    if context.in_group:
+        await _show_in_group(update, context, period, export=wants_export)
+        return
     if wants_export:
         await _export(update, context, period)
         return
     await _show(update, context, period, edit=False)
+
+
+async def _show_in_group(update: Update, context: BotContext, period: Period, *, export: bool) -> None:
+    """In a group chat, the team's aggregates only: the totals and, for a branch head, the units'
+    rows; no person's figures, no chart (it names the RMs), no buttons, no workbook."""
+    message = update.effective_message
+    if export:
+        await message.reply_text(context.render("team_group_no_export"))
+        return
+    services = context.services
+    try:
+        result = await services.run(summary, context.viewer, period=period, today=services.today(context.viewer),
+                                    settings=services.settings)
+    except NotALead:
+        await message.reply_text(context.render("team_not_a_lead"))
+        return
+    units = result.lines if result.rows_are == "unit" else ()
+    await message.reply_text(context.render("team_summary", s=result, shown=units[:SHOWN], more=max(0, len(units) - SHOWN),
+                                            group=True))
 
 
 async def _export(update: Update, context: BotContext, period: Period) -> None:

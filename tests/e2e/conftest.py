@@ -94,6 +94,12 @@ PEOPLE = {  # employee number → (Telegram id, first name, Telegram language)
     "E00002": (100002, "王行长", "zh-hans"),
     "E00003": (100003, "李组长", "zh-hans"),
     "E00004": (100004, "张经理", "zh-hans"),
+    # only in tests that add them (test_team_visibility): another team, another branch
+    "E00006": (100006, "赵经理", "zh-hans"),
+    "E00007": (100007, "钱组长", "zh-hans"),
+    "E00012": (100012, "孙行长", "zh-hans"),
+    "E00013": (100013, "周组长", "zh-hans"),
+    "E00014": (100014, "吴经理", "zh-hans"),
 }
 
 

@@ -4,7 +4,9 @@ polite refusal, group chats get no client data."""
 import pytest
 
 COMMANDS = ["/start", "/help", "/find 伟", "/log 张伟 call 测试", "/settings", "/cancel",
-            "/today", "/due", "/birthdays", "/moves", "/mine", "伟"]
+            "/today", "/due", "/birthdays", "/moves", "/mine", "/team", "/handover", "伟"]
+GROUP_ANSWERED = {"/team"}
+"""Answered in a group, with aggregates only (tests/e2e/test_team_visibility.py)."""
 STAFF = ["E00004", "E00003", "E00002", "E00001"]
 REFUSAL = "仅供本行员工使用"
 TROUBLE = ("出了点问题", "我不认识")
@@ -27,7 +29,7 @@ async def test_a_stranger_gets_only_the_refusal_for_every_command(bankbot, comma
     assert len(bankbot.emulator.bot_messages(stranger.chat_id)) == 1
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in GROUP_ANSWERED])
 async def test_a_group_chat_never_gets_client_data(bankbot, command):
     rm = bankbot.chat("E00004")
     group = bankbot.emulator.create_group("客户经理群", members=[rm.user])

@@ -123,3 +123,37 @@ async def test_a_branch_head_taps_a_unit_and_then_an_outlet_down_to_its_rms(bank
     outlet_button = next(label for label in middle.button_labels if label.startswith("1. "))
     outlet = await head.press_for_message(middle, outlet_button)
     assert "按覆盖率排名" in outlet.text and "张经理" in outlet.text
+
+
+async def test_a_lead_hands_over_listed_clients_only_and_the_rm_keeps_the_rest(bankbot):
+    from sqlalchemy import text
+
+    lead = bankbot.chat("E00003")
+    unknown = await lead.say("/handover E00004 E00003 C000000001,C999999999")
+    assert "这些不是原客户经理的客户：C999999999" in unknown.text and unknown.button_labels == []
+    assert "/handover" in (await lead.say("/handover E00004 E00003 C000000001 private")).text, "tiers or a list, not both"
+    proposal = await lead.say("/handover E00004 E00003 C000000001，C000000002 C000000003")
+    assert "共 3 位" in proposal.text and "登录会立即失效" not in proposal.text
+    done = await lead.press_for_edit(proposal, "✅ 确认移交")
+    assert "已移交 3 位客户" in done.text and done.button_labels == []
+    with bankbot.database.engine.connect() as connection:
+        owners = dict(connection.execute(text(
+            "SELECT c.client_no, s.employee_no FROM client c JOIN staff s ON s.id = c.rm_id WHERE c.client_no <= 'C000000004'"
+        )).all())
+    assert owners == {"C000000001": "E00003", "C000000002": "E00003", "C000000003": "E00003", "C000000004": "E00004"}
+    assert "仅供本行员工使用" not in (await bankbot.chat("E00004").say("/mine")).text, "the RM keeps access and the rest"
+
+
+async def test_a_listed_handover_confirmed_after_a_restart_moves_nothing_and_says_so(bankbot):
+    lead = bankbot.chat("E00003")
+    proposal = await lead.say("/handover E00004 E00003 C000000001")
+    bankbot.application.user_data[100003].clear()  # the list lives in the bot's memory: a restart loses it
+    alert = await lead.press_for_alert(proposal, "✅ 确认移交")
+    assert "重新发送 /handover" in alert
+    from sqlalchemy import text
+
+    with bankbot.database.engine.connect() as connection:
+        owner = connection.execute(text(
+            "SELECT s.employee_no FROM client c JOIN staff s ON s.id = c.rm_id WHERE c.client_no = 'C000000001'"
+        )).scalar_one()
+    assert owner == "E00004"
