@@ -64,10 +64,11 @@ async def on_handover(update: Update, context: BotContext) -> None:
 
 async def on_confirm(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    parts = cb.decode(query.data).parts
+    pressed = cb.decode(query.data)
+    parts = pressed.parts
     services = context.services
     try:
-        if query.data.startswith(cb.HANDOVER_LIST + cb.SEP):
+        if pressed.prefix == cb.HANDOVER_LIST:
             from_no, to_no, clients = context.user_data.get(PENDING, {}).pop(parts[0])
             tiers: tuple[str, ...] = ()
         else:

@@ -4,11 +4,12 @@ doing, and a chart of it (`handlers.charts`), sent again when another period is 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from domain.team import BadPeriod, NotALead, Period, export, parse_period, rm_view, summary
+from domain.team import BadPeriod, Line, NotALead, Period, Summary, export, parse_period, rm_view, summary
 from handlers import callbacks as cb
 from handlers import keyboards
 from handlers.charts import team_chart
@@ -42,23 +43,37 @@ def _keyboard(context: BotContext, current: Period, result=None, unit_id: int | 
     return keyboards.markup(rows)
 
 
-async def _show(update: Update, context: BotContext, period: Period, *, edit: bool, unit_id: int | None = None) -> None:
+def summary_text(render: Callable[..., str], result: Summary, rows: Sequence[Line] | None = None, **extra: object) -> str:
+    """The team_summary template for `result`, its first SHOWN rows (of `rows`, by default all) and
+    how many more there are; `render` is a chat's or a speaker's."""
+    rows = result.lines if rows is None else rows
+    return render("team_summary", s=result, shown=rows[:SHOWN], more=max(0, len(rows) - SHOWN), **extra)
+
+
+async def _summary(update: Update, context: BotContext, period: Period, unit_id: int | None = None) -> Summary | None:
+    """The viewer's summary, or None after telling someone who is no lead (a button: it expired)."""
     services = context.services
     try:
-        result = await services.run(summary, context.viewer, period=period, today=services.today(context.viewer),
-                                    settings=services.settings, unit_id=unit_id)
+        return await services.run(summary, context.viewer, period=period, today=services.today(context.viewer),
+                                  settings=services.settings, unit_id=unit_id)
     except NotALead:
         if update.callback_query:
             await update.callback_query.answer(context.plain("button_expired"), show_alert=True)
         else:
             await update.effective_message.reply_text(context.render("team_not_a_lead"))
+        return None
+
+
+async def _show(update: Update, context: BotContext, period: Period, *, edit: bool, unit_id: int | None = None) -> None:
+    result = await _summary(update, context, period, unit_id)
+    if result is None:
         return
-    text = context.render("team_summary", s=result, shown=result.lines[:SHOWN], more=max(0, len(result.lines) - SHOWN))
+    text = summary_text(context.render, result)
     if edit:
         await edit_or_ignore(update, text, _keyboard(context, period, result, unit_id))
     else:
         await update.effective_message.reply_text(text, reply_markup=_keyboard(context, period, result, unit_id))
-    target = float(services.settings.team.coverage_target)
+    target = float(context.services.settings.team.coverage_target)
     picture = await asyncio.to_thread(team_chart, result, target, context.label)  # matplotlib: off the event loop
     await update.effective_message.reply_photo(picture)
 
@@ -90,16 +105,9 @@ async def _show_in_group(update: Update, context: BotContext, period: Period, *,
     if export:
         await message.reply_text(context.render("team_group_no_export"))
         return
-    services = context.services
-    try:
-        result = await services.run(summary, context.viewer, period=period, today=services.today(context.viewer),
-                                    settings=services.settings)
-    except NotALead:
-        await message.reply_text(context.render("team_not_a_lead"))
-        return
-    units = result.lines if result.rows_are == "unit" else ()
-    await message.reply_text(context.render("team_summary", s=result, shown=units[:SHOWN], more=max(0, len(units) - SHOWN),
-                                            group=True))
+    result = await _summary(update, context, period)
+    if result is not None:
+        await message.reply_text(summary_text(context.render, result, result.lines if result.rows_are == "unit" else (), group=True))
 
 
 async def _export(update: Update, context: BotContext, period: Period) -> None:

@@ -31,12 +31,9 @@ from handlers.context import Services
 from handlers.charts import team_chart
 from handlers.lists import digest_view, done_button
 from handlers.render import Renderer, pick_locale
+from handlers.team import summary_text
 
 log = logging.getLogger("rmbot.reminders")
-
-
-TEAM_ROWS = 30
-"""Rows of a pushed team summary's ranking, as /team shows."""
 
 
 class Speaker:
@@ -216,8 +213,7 @@ async def send_team_reports(application: Application) -> int:
         if not await services.run(team_reports.claim, staff_id=staff_id, report_day=day, now=now):
             continue
         speaker = Speaker(services.renderer, pick_locale(due.viewer.locale, settings.display.locale))
-        text = speaker.render("team_summary", s=result, shown=result.lines[:TEAM_ROWS], more=max(0, len(result.lines) - TEAM_ROWS),
-                              scheduled=due.period.value)
+        text = summary_text(speaker.render, result, scheduled=due.period.value)
         status, message_id = await deliver(application, due.telegram_user_id, text, None, what=f"team report for staff {staff_id}",
                                            retry_delays=settings.telegram.retry_delays_seconds)
         if status == RETRY:

@@ -144,13 +144,10 @@ def _load(
             report.committed = True
         else:
             transaction.rollback()
-    except BaseException:
-        context.writes.close()
+    finally:
+        context.writes.close()  # before a rollback: the write in flight must end first
         if transaction.is_active:
             transaction.rollback()
-        raise
-    finally:
-        context.writes.close()
 
 
 SQLITE_CACHE_KIB = 64 * 1024
