@@ -249,6 +249,11 @@ class TeamSettings(_Section):
 
     coverage_target: Decimal = Decimal("0.90")
     """The share of clients contacted within their cadence a bank expects; the chart's line."""
+    trend_days: int = Field(default=90, ge=7, le=730)
+    """How far back the chart's AUM trend goes (one point per balance snapshot day)."""
+    export_rows: int = Field(default=50_000, ge=100, le=1_000_000)
+    """Rows of a list sheet of /team export at most, most important first (a branch's overdue
+    list runs to six figures; the summary sheet still counts them all)."""
 
 
 class ImportSettings(_Section):

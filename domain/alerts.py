@@ -56,7 +56,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from domain import lists
+from domain import derived, lists
 from domain.access import Viewer
 from domain.bulk import Natives, TableSpec, write_rows
 from domain.calendar import is_workday
@@ -175,6 +175,7 @@ def scan(
         report.skipped = True
         return report
     report.cleared = clear_contacted(session, now=now)
+    derived.refresh_moved_books(session.connection())  # whatever moved clients without refreshing their books
     zone = settings.tz
     schedule = settings.schedule
     report.birthdays_scanned = is_workday(today, schedule.workdays, holidays=schedule.holidays, make_up_days=schedule.make_up_days)

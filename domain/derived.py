@@ -93,3 +93,47 @@ def refresh_last_transactions(connection: Connection, since: datetime | None = N
         params,
     )
     return result.rowcount
+
+
+_BOOK = """
+    INSERT INTO book_aum (staff_id, as_of, aum, clients)
+    SELECT c.rm_id, s.as_of, sum(s.aum), count(*)
+    FROM balance_snapshot s JOIN client c ON c.id = s.client_id
+    WHERE c.rm_id IS NOT NULL {where}
+    GROUP BY c.rm_id, s.as_of
+"""
+
+MOVED_AT_ONCE = 500
+"""More RMs moved than this (a bank-wide reassignment), and the whole book is worked out again in
+one pass rather than RM by RM."""
+
+
+def refresh_book(connection: Connection, since: date | None = None) -> None:
+    """`book_aum` again for the snapshot days from `since` (all of them without), from the
+    snapshots and each client's current RM."""
+    where, params = _window(connection, "as_of", since)
+    connection.execute(text(f"DELETE FROM book_aum {where}"), params)
+    connection.execute(text(_BOOK.format(where="AND s.as_of >= :since" if where else "")), params)
+
+
+def refresh_moved_books(connection: Connection) -> int:
+    """`book_aum` again for the RMs whose clients moved (`book_moved`, filled by a trigger). The
+    marks are claimed by deleting them, so that two sessions never both rebuild an RM's rows.
+    Returns how many RMs were refreshed."""
+    moved = [row[0] for row in connection.execute(text("DELETE FROM book_moved RETURNING staff_id"))]
+    if not moved:
+        return 0
+    if len(moved) > MOVED_AT_ONCE:
+        refresh_book(connection)
+        return len(moved)
+    for start in range(0, len(moved), 250):
+        ids = moved[start:start + 250]
+        marks = ", ".join(f":s{i}" for i in range(len(ids)))
+        params = {f"s{i}": staff_id for i, staff_id in enumerate(ids)}
+        connection.execute(text(f"DELETE FROM book_aum WHERE staff_id IN ({marks})"), params)
+        connection.execute(text(_BOOK.format(where=f"AND c.rm_id IN ({marks})")), params)
+    return len(moved)
+
+
+def books_moved(connection: Connection) -> bool:
+    return connection.execute(text("SELECT 1 FROM book_moved LIMIT 1")).first() is not None

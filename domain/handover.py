@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from domain import audit
+from domain import audit, derived
 from domain.access import Viewer
 from domain.errors import DomainError
 from domain.models import Alert, Client, Role, Staff
@@ -124,6 +124,7 @@ def execute(session: Session, chosen: Plan, *, actor: Viewer | None, now: dateti
         .values(original_rm_id=func.coalesce(Client.original_rm_id, Client.rm_id), rm_id=chosen.to_id, unit_id=chosen.to_unit, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount if ids else 0
+    derived.refresh_moved_books(session.connection())
     cut = False
     if not keep_access and session.exec(select(func.count()).where(Client.rm_id == chosen.from_id)).one() == 0:
         session.execute(update(Staff).where(Staff.id == chosen.from_id).values(telegram_user_id=None))

@@ -290,15 +290,15 @@ class _DueTerms:
         )
 
 
-def _due_rows(viewer: Viewer, terms: _DueTerms, visible: ColumnElement[bool] | None = None) -> Any:
+def _due_rows(viewer: Viewer, terms: _DueTerms, visible: ColumnElement[bool] | None = None, *, named: bool = True) -> Any:
     """The viewer's due clients with their group (follow-up, overdue, lost contact), as a subquery
-    (`visible`: the visibility rule with parameters instead of the viewer's values)."""
+    (`visible`: the visibility rule with parameters instead of the viewer's values; `named=False`
+    leaves out the number and name, so that an RM's-book index alone can answer it)."""
     group = case((terms.follow_up, _FOLLOW_UP), (or_(terms.overdue, terms.behind), _OVERDUE), else_=_LOST)
     return (
         select(
             Client.id,
-            Client.client_no,
-            Client.name,
+            *((Client.client_no, Client.name) if named else ()),
             Client.tier,
             Client.next_follow_up,
             Client.last_contact_at,
@@ -374,9 +374,16 @@ def all_due(session: Session, viewer: Viewer, *, today: date, settings: Settings
     """The whole due list in its order, up to `limit` (for an export, not a chat page)."""
     zone = _zone(viewer, settings)
     terms = _DueTerms.on(today, zone, settings)
-    c = _due_rows(viewer, terms).c
-    rows = session.exec(select(*_due_columns(c)).order_by(*_due_order(c, today)).limit(limit)).all()
-    return [_due_item(row, today, zone, terms, settings) for row in rows]
+    # ranked from the (RM, tier, …) index alone, a branch's unit test not driving; only the first
+    # `limit` are then looked up by key for their number and name
+    c = _due_rows(viewer, terms, visible_clients(viewer, drive=False), named=False).c
+    ranked = select(*c).order_by(*_due_order(c, today)).limit(limit).subquery()
+    r = ranked.c
+    named = (
+        select(r.id, Client.client_no, Client.name, r.tier, r.next_follow_up, r.last_contact_at, r.lost_contact, r.contacts, r.grp)
+        .join(Client, Client.id == r.id).order_by(*_due_order(r, today))
+    )
+    return [_due_item(row, today, zone, terms, settings) for row in session.exec(named).all()]
 
 
 # --- birthdays ----------------------------------------------------------------------------------
@@ -610,11 +617,29 @@ def _movement_query(
     visible: ColumnElement[bool] | None = None,
 ) -> Any:
     """Large movements in [since, until), in list order. The kind is filtered with plain column
-    conditions, not the ordering CASE, so that the planner can estimate how many rows it keeps."""
+    conditions, not the ordering CASE, so that the planner can estimate how many rows it keeps.
+
+    The movements are found first, from what the (time, client, amount, direction, bank) index and
+    each client's AUM and tier say, and only those are then read whole: a branch's week is half a
+    million transactions, of which a few thousand are large."""
     outflow = Transaction.direction == Direction.outflow.value
     kind = _movement_kind()
     threshold = large_movement_threshold_fen(settings.movements)
     amount = _fen(Transaction.amount)
+    found = (
+        select(Transaction.id)
+        .select_from(Transaction)
+        .join(Client, Client.id == Transaction.client_id)
+        .where(
+            visible_clients(viewer) if visible is None else visible,
+            Transaction.occurred_at >= since,
+            Transaction.occurred_at < until,
+            amount >= threshold,
+            and_(outflow, Transaction.other_bank.is_(True)) if attrition_only else true(),
+            *also,
+        )
+        .correlate(None)  # its own transactions and clients, not the outer query's
+    )
     per_kind = []
     for index in range(len(_KIND_ORDER)):
         per_kind.append(func.sum(case((kind == index, 1), else_=0)).over())
@@ -637,14 +662,7 @@ def _movement_query(
         )
         .select_from(Transaction)
         .join(Client, Client.id == Transaction.client_id)
-        .where(
-            visible_clients(viewer) if visible is None else visible,
-            Transaction.occurred_at >= since,
-            Transaction.occurred_at < until,
-            amount >= threshold,
-            and_(outflow, Transaction.other_bank.is_(True)) if attrition_only else true(),
-            *also,
-        )
+        .where(Transaction.id.in_(found))
         .order_by(kind, Transaction.amount.desc(), Transaction.occurred_at.desc(), Transaction.id)
     )
 
@@ -768,8 +786,11 @@ def movements(
 
 
 def all_movements(session: Session, viewer: Viewer, *, since: datetime, until: datetime, settings: Settings, limit: int) -> list[MovementItem]:
-    """Every large movement in [since, until) in list order, up to `limit` (for an export)."""
-    return [_movement_item(row) for row in session.exec(_movement_query(viewer, since, until, settings).limit(limit)).all()]
+    """Every large movement in [since, until) in list order, up to `limit` (for an export): found by
+    time, each client then looked up by key (a branch's unit test must not drive: it would walk
+    every client of the branch)."""
+    query = _movement_query(viewer, since, until, settings, visible=visible_clients(viewer, drive=False))
+    return [_movement_item(row) for row in session.exec(query.limit(limit)).all()]
 
 
 # --- the book -----------------------------------------------------------------------------------

@@ -112,7 +112,8 @@ class Staff(SQLModel, table=True):
 
 class Client(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_client_rm_tier", "rm_id", "tier"),
+        # an RM's clients by tier, and everything /team counts and ranks of them, read from the index alone
+        Index("ix_client_book", "rm_id", "tier", "unit_id", "last_contact_at", "next_follow_up", "aum", "lost_contact"),
         Index("ix_client_birth_md", "birth_md"),
         Index("ix_client_lunar_md", "lunar_birth_month", "lunar_birth_day"),
         Index("ix_client_next_follow_up", "next_follow_up"),
@@ -235,14 +236,46 @@ class BalanceSnapshot(SQLModel, table=True):
     loans: Decimal = _money()
 
 
+class BookAum(SQLModel, table=True):
+    """An RM's book on a snapshot day: the AUM and number of the clients they hold *now* that had a
+    snapshot that day (like for like: a handover moves a client's history with them). /team reads
+    a branch's AUM at a period's start, and its trend, from these few thousand rows instead of a
+    million snapshots.
+
+    Kept by `domain.derived`: rebuilt for the days a balances import or the sample bank wrote, and
+    for the RMs in `book_moved` (filled by a trigger whenever a client's RM changes, whichever path
+    changed it) by the handover, the clients import, the daily scan and /team itself.
+    """
+
+    __tablename__ = "book_aum"
+
+    staff_id: int = Field(primary_key=True)
+    as_of: date = Field(primary_key=True)
+    aum: Decimal = _money()
+    clients: int = Field(default=0)
+
+
+class BookMoved(SQLModel, table=True):
+    """RMs whose clients changed since their `book_aum` rows were last worked out."""
+
+    __tablename__ = "book_moved"
+
+    staff_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+
+
 class Transaction(SQLModel, table=True):
     __tablename__ = "transactions"
-    __table_args__ = (Index("ix_transactions_client_time", "client_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_transactions_client_time", "client_id", "occurred_at"),
+        # a period's movements (a branch's, for /team and its export) filtered from the index
+        # alone; only the client of each is then looked up, by key
+        Index("ix_transactions_time", "occurred_at", "client_id", "amount", "direction", "other_bank"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=64, unique=True)
     client_id: int = Field(foreign_key="client.id")
-    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     amount: Decimal = _money()
     """Always positive; `direction` says which way the money went."""
     direction: str = Field(max_length=3)

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from domain import lists
-from domain.access import Viewer, viewer_from_staff, visibility_shape, visible_clients, visible_staff
+from domain import derived, lists
+from domain.access import Viewer, viewer_from_staff, visible_clients, visible_staff
 from domain.calendar import is_workday
 from domain.errors import DomainError
-from domain.models import Alert, BalanceSnapshot, Client, Interaction, Role, Staff, Team, Unit
+from domain.models import Alert, BookAum, Client, Interaction, Role, Staff, Team, Unit
 from domain.types import from_fen
 
 if TYPE_CHECKING:
@@ -121,6 +121,8 @@ class Summary:
     lines: tuple[Line, ...]
     """Best coverage first (the ranking), rows without clients last."""
     total: Line
+    trend: tuple[tuple[date, Decimal], ...] = ()
+    """The AUM on each snapshot day of the last `[team] trend_days` days, then today's."""
 
 
 class NotALead(DomainError):
@@ -137,13 +139,14 @@ def summary(
     if unit_id is not None:
         viewer = _scoped(session, viewer, unit_id)
     start, end = window(period, today)
+    if derived.books_moved(session.connection()):  # clients moved by a path that did not refresh the books
+        derived.refresh_moved_books(session.connection())
+        session.commit()
     zone = lists._zone(viewer, settings)
     since, until = lists._start_of(start, zone), lists._start_of(end + timedelta(days=1), zone)
     length = (end - start).days + 1
     before = lists._start_of(start - timedelta(days=length), zone)
-    staff = session.exec(
-        select(Staff.id, Staff.name, Staff.unit_id).where(visible_staff(viewer), Staff.active == True, Staff.role.in_((Role.rm, Role.team_lead)))  # noqa: E712
-    ).all()
+    staff = session.exec(select(Staff.id, Staff.name, Staff.unit_id).where(Staff.id.in_(_rms(viewer)))).all()
     lines = {staff_id: Line(staff_id, name, rms=1) for staff_id, name, _ in staff}
     _clients(session, viewer, today, zone, settings, lines)
     _contacts(session, viewer, before, since, until, lines)
@@ -163,7 +166,13 @@ def summary(
     for line in rows:
         total.add(line)
     ranked = sorted(rows, key=lambda line: (line.clients == 0, -(line.coverage if line.coverage is not None else -1), line.name))
-    return Summary(_title(session, viewer), period, start, end, rows_are, tuple(ranked), total)
+    trend = _trend(session, viewer, today - timedelta(days=settings.team.trend_days), today, total.aum)
+    return Summary(_title(session, viewer), period, start, end, rows_are, tuple(ranked), total, trend)
+
+
+def _rms(viewer: Viewer) -> Any:
+    """The active RMs and team leads whose work the viewer sees: the summary's rows."""
+    return select(Staff.id).where(visible_staff(viewer), Staff.active == True, Staff.role.in_((Role.rm, Role.team_lead)))  # noqa: E712
 
 
 def _scoped(session: Session, viewer: Viewer, unit_id: int) -> Viewer:
@@ -193,7 +202,8 @@ def _clients(session: Session, viewer: Viewer, today: date, zone: Any, settings:
             Client.rm_id, Client.tier, func.count(), func.sum(lists._fen(Client.aum)),
             lists._count_where(overdue), lists._count_where(Client.next_follow_up < today),
         )
-        .where(visible_clients(viewer), Client.rm_id.is_not(None))
+        # read in the order of the (RM, tier, …) covering index: a branch's unit test must not drive
+        .where(visible_clients(viewer, drive=False), Client.rm_id.is_not(None))
         .group_by(Client.rm_id, Client.tier)
     ).all()
     for rm_id, tier, count, aum, late, missed in rows:
@@ -213,12 +223,12 @@ def _clients(session: Session, viewer: Viewer, today: date, zone: Any, settings:
 
 
 def _contacts(session: Session, viewer: Viewer, before: datetime, since: datetime, until: datetime, lines: dict[int, Line]) -> None:
-    """Contacts each RM logged in the period and in the one before it."""
+    """Contacts each RM logged in the period and in the one before it: counted by who logged them,
+    from the (staff, time) index alone."""
     current = Interaction.occurred_at >= since
     rows = session.exec(
         select(Interaction.staff_id, lists._count_where(current), lists._count_where(~current))
-        .join(Client, Client.id == Interaction.client_id)
-        .where(visible_clients(viewer), Interaction.occurred_at >= before, Interaction.occurred_at < until)
+        .where(Interaction.staff_id.in_(_rms(viewer)), Interaction.occurred_at >= before, Interaction.occurred_at < until)
         .group_by(Interaction.staff_id)
     ).all()
     for staff_id, now, earlier in rows:
@@ -230,7 +240,10 @@ def _contacts(session: Session, viewer: Viewer, before: datetime, since: datetim
 def _outflows(session: Session, viewer: Viewer, since: datetime, until: datetime, zone: Any, settings: Settings, lines: dict[int, Line]) -> None:
     """Large outflows to other banks in the period, and whether a contact with the client was logged
     from the outflow to the end of the next working day."""
-    moves = lists._movement_query(viewer, since, until, settings, attrition_only=True).subquery()
+    # a branch's outflows are found by time in their partial index, each client then looked up by
+    # key: the unit test must not drive (it would walk every client of the branch)
+    visible = visible_clients(viewer, drive=False)
+    moves = lists._movement_query(viewer, since, until, settings, attrition_only=True, visible=visible).subquery()
     rows = session.exec(select(moves.c.client_id, moves.c.occurred_at, Client.rm_id).join(Client, Client.id == moves.c.client_id)).all()
     if not rows:
         return
@@ -255,29 +268,25 @@ def _outflows(session: Session, viewer: Viewer, since: datetime, until: datetime
 
 
 def _aum_before(session: Session, viewer: Viewer, start: date, lines: dict[int, Line]) -> None:
-    """AUM at the period's start: the clients' snapshots of the last snapshot day on or before it."""
-    day = session.exec(select(func.max(BalanceSnapshot.as_of)).where(BalanceSnapshot.as_of <= start)).one()
+    """AUM at the period's start: each RM's book (`book_aum`) on the last snapshot day on or before it."""
+    day = session.exec(select(func.max(BookAum.as_of)).where(BookAum.as_of <= start)).one()
     if day is None:
         return
-    if visibility_shape(viewer) in ("own", "team"):
-        # a team's few thousand clients: each one's snapshot looked up by the (client, day) key
-        snapshot = (
-            select(lists._fen(BalanceSnapshot.aum)).where(BalanceSnapshot.client_id == Client.id, BalanceSnapshot.as_of == day)
-            .scalar_subquery()
-        )
-        query = select(Client.rm_id, func.sum(snapshot)).where(visible_clients(viewer), Client.rm_id.is_not(None))
-    else:  # a branch: that day's snapshots read in one pass of the day's index range
-        query = (
-            select(Client.rm_id, func.sum(lists._fen(BalanceSnapshot.aum)))
-            .join(Client, Client.id == BalanceSnapshot.client_id)
-            .where(visible_clients(viewer), BalanceSnapshot.as_of == day, Client.rm_id.is_not(None))
-        )
-    rows = session.exec(query.group_by(Client.rm_id)).all()
     for line in lines.values():
         line.aum_before = Decimal(0)
-    for rm_id, aum in rows:
-        if rm_id in lines:
-            lines[rm_id].aum_before = from_fen(int(aum or 0))
+    for staff_id, aum in session.exec(select(BookAum.staff_id, BookAum.aum).where(BookAum.as_of == day, BookAum.staff_id.in_(_rms(viewer)))).all():
+        if staff_id in lines:
+            lines[staff_id].aum_before = aum
+
+
+def _trend(session: Session, viewer: Viewer, start: date, end: date, now: Decimal) -> tuple[tuple[date, Decimal], ...]:
+    """The rows' AUM on each snapshot day from `start` to `end`, then now (the clients' latest)."""
+    days = session.exec(
+        select(BookAum.as_of, func.sum(lists._fen(BookAum.aum)))
+        .where(BookAum.as_of >= start, BookAum.as_of < end, BookAum.staff_id.in_(_rms(viewer)))
+        .group_by(BookAum.as_of).order_by(BookAum.as_of)
+    ).all()
+    return (*((day, from_fen(int(aum or 0))) for day, aum in days), (end, now))
 
 
 def _by_child_unit(session: Session, viewer: Viewer, unit_of: dict[int, int], lines: dict[int, Line]) -> list[Line]:
@@ -297,10 +306,6 @@ def _by_child_unit(session: Session, viewer: Viewer, unit_of: dict[int, int], li
     return list(rolled.values())
 
 
-EXPORT_ROWS = 100_000
-"""Rows per list sheet at most (a branch's overdue list can be long; a spreadsheet stays usable)."""
-
-
 @dataclass(frozen=True)
 class Export:
     summary: Summary
@@ -308,16 +313,18 @@ class Export:
     movements: list[lists.MovementItem]
     rm_of: dict[int, str]
     """Client id → the RM's name, for the list sheets."""
+    zone: Any = UTC
+    """The reader's time zone: the sheets' times are local."""
 
 
 def export(session: Session, viewer: Viewer, *, period: Period, today: date, settings: Settings) -> Export:
     """What `/team export` writes: the summary, the overdue list and the large movements of the period."""
     result = summary(session, viewer, period=period, today=today, settings=settings)
     zone = lists._zone(viewer, settings)
-    overdue = lists.all_due(session, viewer, today=today, settings=settings, limit=EXPORT_ROWS)
+    overdue = lists.all_due(session, viewer, today=today, settings=settings, limit=settings.team.export_rows)
     moves = lists.all_movements(
         session, viewer, since=lists._start_of(result.start, zone), until=lists._start_of(result.end + timedelta(days=1), zone),
-        settings=settings, limit=EXPORT_ROWS,
+        settings=settings, limit=settings.team.export_rows,
     )
     clients = {item.client_id for item in overdue} | {item.client_id for item in moves}
     rm_of: dict[int, str] = {}
@@ -326,7 +333,7 @@ def export(session: Session, viewer: Viewer, *, period: Period, today: date, set
         rm_of.update(session.exec(
             select(Client.id, Staff.name).join(Staff, Staff.id == Client.rm_id).where(Client.id.in_(ids[start:start + 5000]))
         ).all())
-    return Export(result, overdue, moves, rm_of)
+    return Export(result, overdue, moves, rm_of, zone)
 
 
 @dataclass(frozen=True)

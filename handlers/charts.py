@@ -1,4 +1,5 @@
-"""The /team picture: coverage per row against the target, and the AUM over the period.
+"""The /team picture: coverage per row against the target, and the AUM trend (each balance
+snapshot day of the last `[team] trend_days`, then today; a dashed line where the period begins).
 
 A PNG sized for a phone (about 1000 px wide), drawn with matplotlib's Agg backend (no display)
 and a CJK font that ships as a Python package (`mplfonts`' Noto Sans CJK SC), so names in Chinese
@@ -17,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.dates import DateFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from domain.team import Summary  # noqa: E402
@@ -36,7 +38,7 @@ def _font() -> str:
 
 
 def team_chart(summary: Summary, target: float, label: Callable[..., str]) -> bytes:
-    """The PNG: bars of coverage per row (a line at `target`), and the AUM at the start and now."""
+    """The PNG: bars of coverage per row (a line at `target`), and the AUM trend."""
     family = _font()
     lines = [line for line in summary.lines if line.coverage is not None][:ROWS]
     height = 1.6 + 0.32 * max(len(lines), 1) + 1.9
@@ -56,17 +58,17 @@ def team_chart(summary: Summary, target: float, label: Callable[..., str]) -> by
     for y, value in enumerate(values):
         bars.text(min(value + 1, 92), y, f"{value:.0f}%", va="center", fontsize=8)
     trend = figure.add_subplot(grid[1])
-    total = summary.total
-    points = [(label("chart_start", summary.start), total.aum_before), (label("chart_now", summary.end), total.aum)]
-    shown = [(name, float(value) / 1e8) for name, value in points if value is not None]
-    trend.plot([name for name, _ in shown], [value for _, value in shown], marker="o", color="#1565c0")
+    days = [day for day, _ in summary.trend]
+    values = [float(value) / 1e8 for _, value in summary.trend]
+    trend.plot(days, values, marker="o", markersize=3, color="#1565c0")
+    if days and days[0] <= summary.start:
+        trend.axvline(summary.start, color="#555555", linestyle="--", linewidth=1)  # where the period begins
     trend.set_title(label("chart_aum"), fontfamily=family, fontsize=11, loc="left")
-    for tick in trend.get_xticklabels():
-        tick.set_fontfamily(family)
-    trend.tick_params(labelsize=9)
-    trend.margins(x=0.1, y=0.35)
-    for x, (_, value) in enumerate(shown):
-        trend.annotate(f"{value:.2f}", (x, value), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    trend.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+    trend.tick_params(labelsize=8)
+    trend.margins(x=0.05, y=0.35)
+    for index in {0, len(values) - 1} if values else ():
+        trend.annotate(f"{values[index]:.2f}", (days[index], values[index]), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()

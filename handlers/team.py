@@ -117,7 +117,7 @@ async def _export(update: Update, context: BotContext, period: Period) -> None:
     except NotALead:
         await update.effective_message.reply_text(context.render("team_not_a_lead"))
         return
-    workbook = await asyncio.to_thread(team_workbook, data, context.label)  # openpyxl: off the event loop
+    workbook = await asyncio.to_thread(team_workbook, data, context.label)  # seconds for a branch: off the event loop
     name = f"team-{data.summary.start:%Y%m%d}-{data.summary.end:%Y%m%d}.xlsx"
     await update.effective_message.reply_document(workbook, filename=name, caption=context.plain("team_export_caption", s=data.summary))
 

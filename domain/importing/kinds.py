@@ -342,6 +342,13 @@ class ClientLoader(ChunkLoader):
         ).value
 
 
+    def finish(self) -> Outcome:
+        """Clients given to another RM take their balance history to the new RM's book."""
+        if self.context.should_write(False):
+            derived.refresh_moved_books(self.context.connection)
+        return Outcome()
+
+
 class BalanceLoader(ChunkLoader):
     columns = BALANCE_COLUMNS
     spec = BALANCE
@@ -375,6 +382,7 @@ class BalanceLoader(ChunkLoader):
     def finish(self) -> Outcome:
         if self.since is not None and self.context.should_write(False):
             derived.refresh_balances(self.context.connection, self.since)
+            derived.refresh_book(self.context.connection, self.since)
         return Outcome()
 
 

@@ -112,6 +112,24 @@ async def test_the_export_is_a_workbook_with_a_sheet_per_view_whose_totals_match
     assert len(list(book["逾期客户"].iter_rows(min_row=2))) == due.total > 0, "the whole /due list, not a page of it"
 
 
+async def test_the_exported_last_contact_is_the_readers_local_time_and_a_real_date(bankbot):
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+    from sqlalchemy import text
+
+    with bankbot.database.engine.begin() as connection:  # overdue wealth client, last seen 02:30 UTC = 10:30 in Shanghai
+        connection.execute(text("UPDATE client SET tier = 'wealth', last_contact_at = :at WHERE client_no = 'C000000001'"),
+                           {"at": "2026-01-05 02:30:00.000000" if connection.dialect.name == "sqlite" else datetime(2026, 1, 5, 2, 30)})
+    lead = bankbot.chat("E00003")
+    await bankbot.emulator.send_text(lead.user, "/team export")
+    document = (await bankbot.emulator.next_message(lead.chat_id)).file
+    sheet = load_workbook(io.BytesIO(document.data), read_only=True)["逾期客户"]
+    row = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "C000000001")
+    assert row[6] == datetime(2026, 1, 5, 10, 30)
+
+
 async def test_a_branch_head_taps_a_unit_and_then_an_outlet_down_to_its_rms(bankbot):
     head = bankbot.chat("E00002")
     top = await head.say("/team")

@@ -24,10 +24,11 @@ def test_search_and_reminder_columns_are_indexed(engine):
         tuple(index["column_names"])
         for index in inspect(engine).get_indexes("client")
     }
-    for columns in [("name",), ("name_pinyin",), ("name_initials",), ("phone_last4",), ("birth_md",), ("rm_id", "tier")]:
+    for columns in [("name",), ("name_pinyin",), ("name_initials",), ("phone_last4",), ("birth_md",)]:
         assert columns in indexed, columns
+    assert any(columns[:2] == ("rm_id", "tier") for columns in indexed)  # an RM's book by tier
     transaction_indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes("transactions")}
-    assert ("occurred_at",) in transaction_indexes
+    assert any(columns[0] == "occurred_at" for columns in transaction_indexes)
 
 
 def test_a_bank_in_use_upgrades_to_the_newest_schema_and_keeps_its_rows(engine):

@@ -103,3 +103,49 @@ def test_a_branch_head_drills_down_from_units_to_an_outlets_rms_and_not_outside_
     assert outlet.total.clients == 1
     with pytest.raises(NotALead):
         summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings, unit_id=units["OT0001"])
+
+
+def test_the_aum_at_the_start_and_its_trend_follow_the_clients_each_rm_holds_now(engine, session, bank, settings, tmp_path):
+    """Like for like: a client handed over (in chat, by a clients file, or by an admin's SQL) takes
+    their balance history to the new RM's start-of-period AUM and to the team's trend."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlmodel import select
+
+    from domain import handover
+    from domain.importing import import_file
+    from domain.models import Client
+    from tests.factories import write_csv
+
+    now = datetime(2026, 11, 18, 2, tzinfo=UTC)
+    mine, theirs = add_client(session, aum="0"), add_client(session, rm="E00005", aum="0")
+    session.commit()
+    number = dict(session.exec(select(Client.id, Client.client_no)).all())
+    balances = [(number[mine], "2026-11-04", "100000.00", "100000.00", "0"), (number[theirs], "2026-11-04", "50000.00", "50000.00", "0"),
+                (number[mine], "2026-11-11", "120000.00", "120000.00", "0"), (number[theirs], "2026-11-11", "70000.00", "70000.00", "0")]
+    path = write_csv(tmp_path / "balances.csv", ["client_no", "as_of", "aum", "deposits", "loans"], balances)
+    assert import_file(engine, "balances", path, settings=settings, now=now).committed
+
+    def start_of_week():
+        result = summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings)  # from 12 Nov
+        return {name: line.aum_before for name, line in by_name(result).items() if name != "李组长"}, result.trend
+
+    starts, trend = start_of_week()
+    assert starts == {"张经理": Decimal("120000.00"), "刘经理": Decimal("70000.00")}  # the snapshot of 11 Nov
+    assert trend == ((date(2026, 11, 4), Decimal("150000.00")), (date(2026, 11, 11), Decimal("190000.00")), (WEDNESDAY, Decimal("190000.00")))
+
+    chosen = handover.plan(session, None, "E00004", "E00005")
+    handover.execute(session, chosen, actor=None, now=now, keep_access=True)
+    session.commit()
+    assert start_of_week()[0] == {"张经理": Decimal("0"), "刘经理": Decimal("190000.00")}
+
+    path = write_csv(tmp_path / "clients.csv", ["client_no", "name", "rm"], [(number[mine], "客户一", "E00004")])
+    assert import_file(engine, "clients", path, settings=settings, now=now).committed
+    session.expire_all()
+    assert start_of_week()[0] == {"张经理": Decimal("120000.00"), "刘经理": Decimal("70000.00")}
+
+    session.execute(text("UPDATE client SET rm_id = (SELECT id FROM staff WHERE employee_no = 'E00004')"))  # an admin's SQL
+    session.commit()
+    starts, trend = start_of_week()
+    assert starts == {"张经理": Decimal("190000.00"), "刘经理": Decimal("0")} and trend[-1] == (WEDNESDAY, Decimal("190000.00"))
