@@ -14,6 +14,7 @@ BENCHMARKS = {
     "import": "bench.import_bench",
     "scan": "bench.scan_bench",
     "dispatch": "bench.dispatch_bench",
+    "team": "bench.team_bench",
 }
 """Name → module, in the order they run and appear in docs/benchmarks.md; add import and search here."""
 

@@ -229,6 +229,8 @@ class DueItem:
     expected: int | None
     """Corporate clients: the RM's contacts due by today this month (`rules.corporate_contacts_expected`)."""
     lost_contact: bool
+    rm_id: int | None = None
+    """The client's RM (filled where a list names them: the export)."""
 
 
 _FOLLOW_UP, _OVERDUE, _LOST = 0, 1, 2
@@ -356,6 +358,7 @@ def _due_item(row: Any, today: date, zone: ZoneInfo, terms: _DueTerms, settings:
         contacts=row.contacts if corporate else None,
         expected=terms.expected.get(row.tier) if corporate else None,
         lost_contact=bool(row.lost_contact),
+        rm_id=row._mapping.get("rm_id"),
     )
 
 
@@ -380,7 +383,8 @@ def all_due(session: Session, viewer: Viewer, *, today: date, settings: Settings
     ranked = select(*c).order_by(*_due_order(c, today)).limit(limit).subquery()
     r = ranked.c
     named = (
-        select(r.id, Client.client_no, Client.name, r.tier, r.next_follow_up, r.last_contact_at, r.lost_contact, r.contacts, r.grp)
+        select(r.id, Client.client_no, Client.name, r.tier, r.next_follow_up, r.last_contact_at, r.lost_contact, r.contacts, r.grp,
+               Client.rm_id)
         .join(Client, Client.id == r.id).order_by(*_due_order(r, today))
     )
     return [_due_item(row, today, zone, terms, settings) for row in session.exec(named).all()]
@@ -570,6 +574,8 @@ class MovementItem:
     transactions: int = 1
     """More than 1: a same-day total of this many transfers, each under the line, together at or
     over it (`transaction_id` and `at` are the latest's)."""
+    rm_id: int | None = None
+    """The client's RM (filled where a list names them: the export)."""
 
     @property
     def kind(self) -> MovementKind:
@@ -651,6 +657,7 @@ def _movement_query(
             Client.client_no,
             Client.name,
             Client.tier,
+            Client.rm_id,
             Transaction.occurred_at,
             Transaction.amount,
             Transaction.direction,
@@ -731,7 +738,7 @@ def _total_item(row: Any) -> MovementItem:
     )
 
 
-_FIRST_TOTAL = 11
+_FIRST_TOTAL = 12
 """Column of the first per-kind window sum in `_movement_query`."""
 
 
@@ -748,6 +755,7 @@ def _movement_item(row: Any) -> MovementItem:
         other_bank=bool(row.other_bank),
         counterparty_bank=row.counterparty_bank,
         threshold=from_fen(int(row.threshold)),
+        rm_id=row.rm_id,
     )
 
 

@@ -311,8 +311,8 @@ class Export:
     summary: Summary
     overdue: list[lists.DueItem]
     movements: list[lists.MovementItem]
-    rm_of: dict[int, str]
-    """Client id → the RM's name, for the list sheets."""
+    rm_names: dict[int, str]
+    """Staff id → name, for the list sheets' RM column."""
     zone: Any = UTC
     """The reader's time zone: the sheets' times are local."""
 
@@ -326,14 +326,11 @@ def export(session: Session, viewer: Viewer, *, period: Period, today: date, set
         session, viewer, since=lists._start_of(result.start, zone), until=lists._start_of(result.end + timedelta(days=1), zone),
         settings=settings, limit=settings.team.export_rows,
     )
-    clients = {item.client_id for item in overdue} | {item.client_id for item in moves}
-    rm_of: dict[int, str] = {}
-    ids = sorted(clients)
-    for start in range(0, len(ids), 5000):
-        rm_of.update(session.exec(
-            select(Client.id, Staff.name).join(Staff, Staff.id == Client.rm_id).where(Client.id.in_(ids[start:start + 5000]))
-        ).all())
-    return Export(result, overdue, moves, rm_of, zone)
+    rms = sorted({item.rm_id for item in overdue if item.rm_id} | {item.rm_id for item in moves if item.rm_id})
+    names: dict[int, str] = {}
+    for start in range(0, len(rms), 1000):
+        names.update(session.exec(select(Staff.id, Staff.name).where(Staff.id.in_(rms[start:start + 1000]))).all())
+    return Export(result, overdue, moves, names, zone)
 
 
 @dataclass(frozen=True)

@@ -70,14 +70,14 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
     ws = sheet("overdue", [label("xlsx_col", c) for c in ("client_no", "client", "tier", "rm", "reason", "days", "last_contact", "follow_up")])
     tiers: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    text, number, rm_of = ws.write_string, ws.write_number, data.rm_of
+    text, number, names = ws.write_string, ws.write_number, data.rm_names
     for row, item in enumerate(data.overdue, 1):
         tier = tiers.get(item.tier) or tiers.setdefault(item.tier, label("tier", item.tier))
         reason = reasons.get(item.reason) or reasons.setdefault(item.reason, label("xlsx_reason", item.reason.value))
         text(row, 0, item.client_no)
         text(row, 1, item.name)
         text(row, 2, tier)
-        text(row, 3, rm_of.get(item.client_id, ""))
+        text(row, 3, names.get(item.rm_id, ""))
         text(row, 4, reason)
         if item.days is not None:
             number(row, 5, item.days)
@@ -94,7 +94,7 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
         text(row, 0, move.client_no)
         text(row, 1, move.name)
         text(row, 2, tier)
-        text(row, 3, rm_of.get(move.client_id, ""))
+        text(row, 3, names.get(move.rm_id, ""))
         text(row, 4, kind)
         number(row, 5, float(move.amount))
         if move.counterparty_bank:
