@@ -147,6 +147,18 @@ def test_refreshing_the_derived_fields_from_history_changes_no_row(bank):
     assert digest(bank, ["client"]) == before
 
 
+def test_each_rms_book_per_snapshot_day_is_the_sum_of_their_clients_snapshots(bank):
+    books = rows(bank, "SELECT staff_id, as_of, aum, clients FROM book_aum ORDER BY staff_id, as_of")
+    assert len(books) > 10
+    assert books == rows(bank, """
+        SELECT c.rm_id, s.as_of, sum(s.aum), count(*) FROM balance_snapshot s JOIN client c ON c.id = s.client_id
+        WHERE c.rm_id IS NOT NULL GROUP BY c.rm_id, s.as_of ORDER BY c.rm_id, s.as_of""")
+    before = digest(bank, ["book_aum"])
+    with bank.begin() as connection:
+        derived.refresh_book(connection)
+    assert digest(bank, ["book_aum"]) == before
+
+
 def test_the_schema_is_exactly_what_the_migrations_made_after_a_build(bank):
     with bank.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
