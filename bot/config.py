@@ -251,6 +251,9 @@ class TeamSettings(_Section):
     """The share of clients contacted within their cadence a bank expects; the chart's line."""
     trend_days: int = Field(default=90, ge=7, le=730)
     """How far back the chart's AUM trend goes (one point per balance snapshot day)."""
+    greeting_days: int = Field(default=1, ge=0, le=7)
+    """A birthday counts as greeted when a contact with the client was logged within this many
+    days of it (before or after: a Sunday birthday greeted on Friday or Monday)."""
     export_rows: int = Field(default=50_000, ge=100, le=1_000_000)
     """Rows of a list sheet of /team export at most, most important first (a branch's overdue
     list runs to six figures; the summary sheet still counts them all)."""

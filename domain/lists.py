@@ -485,6 +485,7 @@ def _birthday_query(viewer: Viewer, today: date, end: date, visible: ColumnEleme
             Client.lunar_birth_month,
             Client.lunar_birth_day,
             Client.lunar_birth_leap,
+            Client.rm_id,
             case((solar_only, solar_days), else_=lunar_days).label("days"),
             _tier_rank().label("rank"),
         )

@@ -11,6 +11,7 @@ visibility; a branch head's rows roll the RMs up into the units directly under t
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -89,7 +90,12 @@ class Line:
     contacts_before: int = 0
     outflows: int = 0
     outflows_answered: int = 0
-    tier_changes: int = 0
+    tier_ups: int = 0
+    tier_downs: int = 0
+    birthdays: int = 0
+    """Clients whose birthday (their lunar one when on record) fell in the period."""
+    birthdays_greeted: int = 0
+    """…of them, with a contact logged within `[team] greeting_days` of the day."""
     overdue_with_cadence: int = 0
 
     @property
@@ -97,12 +103,17 @@ class Line:
         return (self.with_cadence - self.overdue_with_cadence) / self.with_cadence if self.with_cadence else None
 
     @property
+    def tier_changes(self) -> int:
+        return self.tier_ups + self.tier_downs
+
+    @property
     def aum_change(self) -> Decimal | None:
         return None if self.aum_before is None else self.aum - self.aum_before
 
     def add(self, other: Line) -> None:
         for name in ("rms", "clients", "with_cadence", "overdue", "overdue_with_cadence", "follow_ups_missed", "aum",
-                     "contacts", "contacts_before", "outflows", "outflows_answered", "tier_changes"):
+                     "contacts", "contacts_before", "outflows", "outflows_answered", "tier_ups", "tier_downs",
+                     "birthdays", "birthdays_greeted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.by_tier.update(other.by_tier)
         self.overdue_by_tier.update(other.overdue_by_tier)
@@ -152,13 +163,8 @@ def summary(
     _contacts(session, viewer, before, since, until, lines)
     _outflows(session, viewer, since, until, zone, settings, lines)
     _aum_before(session, viewer, start, lines)
-    for staff_id, count in session.exec(
-        select(Alert.staff_id, func.count()).join(Client, Client.id == Alert.client_id)
-        .where(visible_clients(viewer), Alert.kind == "tier_change", Alert.created_at >= since, Alert.created_at < until)
-        .group_by(Alert.staff_id)
-    ).all():
-        if staff_id in lines:
-            lines[staff_id].tier_changes += count
+    _tier_changes(session, viewer, since, until, lines)
+    _birthdays(session, viewer, start, end, zone, settings, lines)
     rows_are, rows = "rm", list(lines.values())
     if viewer.role in (Role.branch_head, Role.admin) and _has_children(session, viewer):
         rows_are, rows = "unit", _by_child_unit(session, viewer, {staff_id: unit for staff_id, _, unit in staff}, lines)
@@ -265,6 +271,51 @@ def _outflows(session: Session, viewer: Viewer, since: datetime, until: datetime
         deadline = lists._start_of(deadline_day + timedelta(days=1), zone)
         line.outflows += 1
         line.outflows_answered += any(at <= contact < deadline for contact in contacts[client_id])
+
+
+def _tier_changes(session: Session, viewer: Viewer, since: datetime, until: datetime, lines: dict[int, Line]) -> None:
+    """Tier changes the scan found in the period (`tier_change` alerts), up or down the tier order."""
+    rank = {tier: n for n, tier in enumerate(lists.TIER_ORDER)}
+    for staff_id, payload in session.exec(
+        select(Alert.staff_id, Alert.payload).join(Client, Client.id == Alert.client_id)
+        .where(visible_clients(viewer, drive=False), Alert.kind == "tier_change", Alert.created_at >= since, Alert.created_at < until)
+    ).all():
+        line = lines.get(staff_id)
+        if line is None:
+            continue
+        change = json.loads(payload or "{}")
+        if rank.get(change.get("to"), 99) < rank.get(change.get("tier"), 99):
+            line.tier_ups += 1
+        else:
+            line.tier_downs += 1
+
+
+def _birthdays(session: Session, viewer: Viewer, start: date, end: date, zone: Any, settings: Settings, lines: dict[int, Line]) -> None:
+    """Birthdays in the period (as /birthdays and the digest count them: the lunar one when on
+    record) and whether a contact with the client was logged within `greeting_days` of the day."""
+    found = lists._birthday_query(viewer, start, end, visible_clients(viewer, drive=False))
+    rows = session.exec(select(found.c.id, found.c.rm_id, found.c.days).where(found.c.days.is_not(None))).all()
+    if not rows:
+        return
+    slack = timedelta(days=settings.team.greeting_days)
+    contacts: dict[int, list[date]] = defaultdict(list)
+    ids = sorted({client_id for client_id, _, _ in rows})
+    for first in range(0, len(ids), 5000):
+        for client_id, at in session.exec(
+            select(Interaction.client_id, Interaction.occurred_at).where(
+                Interaction.client_id.in_(ids[first:first + 5000]),
+                Interaction.occurred_at >= lists._start_of(start - slack, zone),
+                Interaction.occurred_at < lists._start_of(end + slack + timedelta(days=1), zone),
+            )
+        ).all():
+            contacts[client_id].append(lists._local_day(at, zone))
+    for client_id, rm_id, days in rows:
+        line = lines.get(rm_id)
+        if line is None:
+            continue
+        day = start + timedelta(days=int(days))
+        line.birthdays += 1
+        line.birthdays_greeted += any(abs((contact - day).days) <= slack.days for contact in contacts[client_id])
 
 
 def _aum_before(session: Session, viewer: Viewer, start: date, lines: dict[int, Line]) -> None:

@@ -149,3 +149,41 @@ def test_the_aum_at_the_start_and_its_trend_follow_the_clients_each_rm_holds_now
     session.commit()
     starts, trend = start_of_week()
     assert starts == {"张经理": Decimal("190000.00"), "刘经理": Decimal("0")} and trend[-1] == (WEDNESDAY, Decimal("190000.00"))
+
+
+def test_birthdays_in_the_period_count_as_greeted_with_a_contact_within_a_day_of_them(session, bank, settings):
+    from domain.calendar import solar_to_lunar
+
+    sunday = date(2026, 11, 15)
+    weekend = add_client(session, birthday=date(1980, 11, 15), last_contact_at=local(WEDNESDAY))
+    add_contacts(session, weekend, local(sunday + timedelta(days=1)))  # greeted on Monday
+    late = add_client(session, birthday=date(1985, 11, 13), last_contact_at=local(WEDNESDAY))
+    add_contacts(session, late, local(date(2026, 11, 17)))  # four days later: not a greeting
+    add_client(session, birthday=date(1990, 11, 25))  # after the period
+    month, day, leap = solar_to_lunar(date(2026, 11, 14))
+    lunar = add_client(session, birthday=date(1970, 3, 3), lunar_birth_month=month, lunar_birth_day=day, lunar_birth_leap=leap)
+    add_contacts(session, lunar, local(date(2026, 11, 14), time(18)))  # on the lunar birthday itself
+    session.flush()
+    result = summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings)
+    rm = by_name(result)["张经理"]
+    assert (rm.birthdays, rm.birthdays_greeted) == (3, 2)
+    assert (result.total.birthdays, result.total.birthdays_greeted) == (3, 2)
+
+
+def test_tier_changes_of_the_period_are_told_apart_up_and_down(session, bank, settings):
+    import json
+    from datetime import UTC, datetime
+
+    from domain.models import Alert
+
+    rising, falling = add_client(session, tier="private"), add_client(session, tier="basic")
+    staff_id = who(session, "E00004").staff_id
+    for n, (client, before, after) in enumerate([(rising, "wealth", "private"), (falling, "premium", "basic")]):
+        session.add(Alert(dedup_key=f"tier_change:{client}:{n}", kind="tier_change", client_id=client, staff_id=staff_id,
+                          occasion=WEDNESDAY, payload=json.dumps({"tier": before, "to": after}),
+                          created_at=datetime(2026, 11, 16, 2, tzinfo=UTC)))
+    session.add(Alert(dedup_key=f"tier_change:{rising}:old", kind="tier_change", client_id=rising, staff_id=staff_id, occasion=WEDNESDAY,
+                      payload=json.dumps({"tier": "premium", "to": "wealth"}), created_at=datetime(2026, 10, 1, 2, tzinfo=UTC)))
+    session.flush()
+    rm = by_name(summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings))["张经理"]
+    assert (rm.tier_ups, rm.tier_downs) == (1, 1)

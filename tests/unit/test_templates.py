@@ -80,3 +80,19 @@ def test_lunar_birthdays_read_as_people_say_them(month, day, leap, text):
     from handlers.render import lunar_date
 
     assert lunar_date(month, day, leap, "zh_CN") == text
+
+
+@pytest.mark.parametrize("locale, birthdays, tiers", [
+    ("zh_CN", "期内生日 5 位，已问候 3 位", "资产层级升级 2 位 · 降级 1 位"),
+    ("en", "Birthdays 5, 3 greeted", "Tier upgrades 2 · downgrades 1"),
+])
+def test_the_team_summary_tells_birthdays_greeted_and_tier_changes_up_and_down(locale, birthdays, tiers):
+    from handlers.team import summary_text
+    from domain.team import Line, Period, Summary
+
+    rm = Line(1, "张<经理>", rms=1, clients=40, with_cadence=40, overdue=4, birthdays=5, birthdays_greeted=3, tier_ups=2, tier_downs=1)
+    total = Line(0, "")
+    total.add(rm)
+    result = Summary("第一团队", Period.week, date(2026, 11, 12), date(2026, 11, 18), "rm", (rm,), total)
+    text = summary_text(lambda name, **values: RENDERER.render(locale, name, **values), result)
+    assert birthdays in text and tiers in text and "张&lt;经理&gt;" in text
