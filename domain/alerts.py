@@ -56,7 +56,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from domain import derived, lists
+from domain import derived, lists, team
 from domain.access import Viewer
 from domain.bulk import Natives, TableSpec, write_rows
 from domain.calendar import is_workday
@@ -181,6 +181,7 @@ def scan(
     report.birthdays_scanned = is_workday(today, schedule.workdays, holidays=schedule.holidays, make_up_days=schedule.make_up_days)
     _follow_ups(session, today, now, report)
     _overdue(session, today, zone, settings, now, report)
+    team.record_coverage(session, today=today, settings=settings)  # for /team's change since a period's start
     if balances_since is not None:
         _aum_drops(session, balances_since, today, settings, now, report)
         _tier_changes(session, today, settings, now, report)

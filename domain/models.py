@@ -255,6 +255,18 @@ class BookAum(SQLModel, table=True):
     clients: int = Field(default=0)
 
 
+class BookDay(SQLModel, table=True):
+    """Each RM's coverage as the daily scan found it that morning (clients with a cadence, and how
+    many of them were overdue), so that /team can tell the change since a period's start."""
+
+    __tablename__ = "book_day"
+
+    staff_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    with_cadence: int = Field(default=0)
+    overdue: int = Field(default=0)
+
+
 class BookMoved(SQLModel, table=True):
     """RMs whose clients changed since their `book_aum` rows were last worked out."""
 

@@ -21,14 +21,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, delete, func, insert, or_
 from sqlmodel import Session, select
 
 from domain import derived, lists
 from domain.access import Viewer, viewer_from_staff, visible_clients, visible_staff
 from domain.calendar import is_workday
 from domain.errors import DomainError
-from domain.models import Alert, BookAum, Client, Interaction, Role, Staff, Team, Unit
+from domain.models import Alert, BookAum, BookDay, Client, Interaction, Role, Staff, Team, Unit
 from domain.types import from_fen
 
 if TYPE_CHECKING:
@@ -96,11 +96,19 @@ class Line:
     """Clients whose birthday (their lunar one when on record) fell in the period."""
     birthdays_greeted: int = 0
     """…of them, with a contact logged within `[team] greeting_days` of the day."""
+    with_cadence_before: int = 0
+    overdue_before: int = 0
+    """Clients with a cadence, and overdue ones, as the daily scan found them at the period's start."""
     overdue_with_cadence: int = 0
 
     @property
     def coverage(self) -> float | None:
         return (self.with_cadence - self.overdue_with_cadence) / self.with_cadence if self.with_cadence else None
+
+    @property
+    def coverage_before(self) -> float | None:
+        """Coverage at the period's start (the scan's record of that morning); None without one."""
+        return (self.with_cadence_before - self.overdue_before) / self.with_cadence_before if self.with_cadence_before else None
 
     @property
     def tier_changes(self) -> int:
@@ -113,7 +121,7 @@ class Line:
     def add(self, other: Line) -> None:
         for name in ("rms", "clients", "with_cadence", "overdue", "overdue_with_cadence", "follow_ups_missed", "aum",
                      "contacts", "contacts_before", "outflows", "outflows_answered", "tier_ups", "tier_downs",
-                     "birthdays", "birthdays_greeted"):
+                     "birthdays", "birthdays_greeted", "with_cadence_before", "overdue_before"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.by_tier.update(other.by_tier)
         self.overdue_by_tier.update(other.overdue_by_tier)
@@ -163,6 +171,7 @@ def summary(
     _contacts(session, viewer, before, since, until, lines)
     _outflows(session, viewer, since, until, zone, settings, lines)
     _aum_before(session, viewer, start, lines)
+    _coverage_before(session, viewer, start, lines)
     _tier_changes(session, viewer, since, until, lines)
     _birthdays(session, viewer, start, end, zone, settings, lines)
     rows_are, rows = "rm", list(lines.values())
@@ -328,6 +337,36 @@ def _aum_before(session: Session, viewer: Viewer, start: date, lines: dict[int, 
     for staff_id, aum in session.exec(select(BookAum.staff_id, BookAum.aum).where(BookAum.as_of == day, BookAum.staff_id.in_(_rms(viewer)))).all():
         if staff_id in lines:
             lines[staff_id].aum_before = aum
+
+
+def _coverage_before(session: Session, viewer: Viewer, start: date, lines: dict[int, Line]) -> None:
+    """Coverage at the period's start: the daily scan's record of the last morning on or before it."""
+    day = session.exec(select(func.max(BookDay.day)).where(BookDay.day <= start)).one()
+    if day is None:
+        return
+    for staff_id, with_cadence, overdue in session.exec(
+        select(BookDay.staff_id, BookDay.with_cadence, BookDay.overdue).where(BookDay.day == day, BookDay.staff_id.in_(_rms(viewer)))
+    ).all():
+        if staff_id in lines:
+            lines[staff_id].with_cadence_before, lines[staff_id].overdue_before = with_cadence, overdue
+
+
+def record_coverage(session: Session, *, today: date, settings: Settings) -> int:
+    """Keep each RM's coverage as it stands on `today` (the daily scan calls it), counted as /team
+    counts it; a second call that day replaces the first. Returns how many RMs were recorded."""
+    terms = lists._DueTerms.on(today, settings.tz, settings)
+    cadence = Client.tier.in_(sorted(terms.with_cadence))
+    rows = session.exec(
+        select(Client.rm_id, lists._count_where(cadence), lists._count_where(and_(cadence, or_(terms.overdue, terms.behind))))
+        .where(Client.rm_id.is_not(None)).group_by(Client.rm_id)
+    ).all()
+    session.execute(delete(BookDay).where(BookDay.day == today))
+    if rows:
+        session.execute(insert(BookDay), [
+            {"staff_id": rm_id, "day": today, "with_cadence": int(with_cadence or 0), "overdue": int(overdue or 0)}
+            for rm_id, with_cadence, overdue in rows
+        ])
+    return len(rows)
 
 
 def _trend(session: Session, viewer: Viewer, start: date, end: date, now: Decimal) -> tuple[tuple[date, Decimal], ...]:

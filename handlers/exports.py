@@ -52,6 +52,7 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
         ("clients", total.clients), ("aum", float(total.aum)),
         ("aum_before", None if total.aum_before is None else float(total.aum_before)),
         ("coverage", None if total.coverage is None else round(total.coverage, 4)),
+        ("coverage_before", None if total.coverage_before is None else round(total.coverage_before, 4)),
         ("contacts", total.contacts), ("contacts_before", total.contacts_before), ("overdue", total.overdue),
         ("follow_ups_missed", total.follow_ups_missed), ("outflows", total.outflows),
         ("outflows_answered", total.outflows_answered), ("birthdays", total.birthdays), ("birthdays_greeted", total.birthdays_greeted),
@@ -59,12 +60,13 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
     ), 1):
         ws.write_row(row, 0, [label("xlsx_col", key), value])
     ws = sheet("rows", [label("xlsx_col", c) for c in (
-        "rank", "name", "rms", "clients", "coverage", "contacts", "contacts_before", "overdue", "follow_ups_missed",
+        "rank", "name", "rms", "clients", "coverage", "coverage_before", "contacts", "contacts_before", "overdue", "follow_ups_missed",
         "aum", "aum_before", "outflows", "outflows_answered", "birthdays", "birthdays_greeted", "tier_ups", "tier_downs",
     )])
     for rank, line in enumerate(summary.lines, 1):
         ws.write_row(rank, 0, [
-            rank, line.name, line.rms, line.clients, None if line.coverage is None else round(line.coverage, 4), line.contacts,
+            rank, line.name, line.rms, line.clients, None if line.coverage is None else round(line.coverage, 4),
+            None if line.coverage_before is None else round(line.coverage_before, 4), line.contacts,
             line.contacts_before, line.overdue, line.follow_ups_missed, float(line.aum),
             None if line.aum_before is None else float(line.aum_before), line.outflows, line.outflows_answered,
             line.birthdays, line.birthdays_greeted, line.tier_ups, line.tier_downs,

@@ -187,3 +187,24 @@ def test_tier_changes_of_the_period_are_told_apart_up_and_down(session, bank, se
     session.flush()
     rm = by_name(summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings))["张经理"]
     assert (rm.tier_ups, rm.tier_downs) == (1, 1)
+
+
+def test_the_coverage_at_the_periods_start_is_what_the_daily_scan_found_that_morning(session, bank, settings):
+    from sqlmodel import select
+
+    from domain.alerts import scan
+    from domain.models import Client
+
+    first, second = add_client(session, tier="wealth"), add_client(session, tier="wealth")  # never contacted: overdue
+    start = WEDNESDAY - timedelta(days=6)
+    scan(session, today=start, settings=settings)
+    rm = by_name(summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings))["张经理"]
+    assert (rm.coverage_before, rm.coverage) == (0.0, 0.0)
+    session.exec(select(Client).where(Client.id == first)).one().last_contact_at = local(WEDNESDAY - timedelta(days=1))
+    session.flush()
+    scan(session, today=WEDNESDAY, settings=settings)  # today's record does not move the start's
+    result = summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY, settings=settings)
+    assert (by_name(result)["张经理"].coverage_before, by_name(result)["张经理"].coverage) == (0.0, 0.5)
+    assert result.total.coverage_before == 0.0 and second
+    assert summary(session, who(session, "E00003"), period=Period.week, today=WEDNESDAY + timedelta(days=1),
+                   settings=settings).total.coverage_before == 0.0  # no record of the 13th: the last before it

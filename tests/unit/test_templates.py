@@ -82,17 +82,18 @@ def test_lunar_birthdays_read_as_people_say_them(month, day, leap, text):
     assert lunar_date(month, day, leap, "zh_CN") == text
 
 
-@pytest.mark.parametrize("locale, birthdays, tiers", [
-    ("zh_CN", "期内生日 5 位，已问候 3 位", "资产层级升级 2 位 · 降级 1 位"),
-    ("en", "Birthdays 5, 3 greeted", "Tier upgrades 2 · downgrades 1"),
+@pytest.mark.parametrize("locale, birthdays, tiers, coverage", [
+    ("zh_CN", "期内生日 5 位，已问候 3 位", "资产层级升级 2 位 · 降级 1 位", "覆盖率 <b>90%</b>（期初 75%）"),
+    ("en", "Birthdays 5, 3 greeted", "Tier upgrades 2 · downgrades 1", "Coverage <b>90 %</b> (start: 75 %)"),
 ])
-def test_the_team_summary_tells_birthdays_greeted_and_tier_changes_up_and_down(locale, birthdays, tiers):
+def test_the_team_summary_tells_coverage_then_and_now_birthdays_greeted_and_tier_changes(locale, birthdays, tiers, coverage):
     from handlers.team import summary_text
     from domain.team import Line, Period, Summary
 
-    rm = Line(1, "张<经理>", rms=1, clients=40, with_cadence=40, overdue=4, birthdays=5, birthdays_greeted=3, tier_ups=2, tier_downs=1)
+    rm = Line(1, "张<经理>", rms=1, clients=40, with_cadence=40, overdue=4, overdue_with_cadence=4, birthdays=5, birthdays_greeted=3,
+              tier_ups=2, tier_downs=1, with_cadence_before=40, overdue_before=10)
     total = Line(0, "")
     total.add(rm)
     result = Summary("第一团队", Period.week, date(2026, 11, 12), date(2026, 11, 18), "rm", (rm,), total)
     text = summary_text(lambda name, **values: RENDERER.render(locale, name, **values), result)
-    assert birthdays in text and tiers in text and "张&lt;经理&gt;" in text
+    assert birthdays in text and tiers in text and coverage in text and "张&lt;经理&gt;" in text
