@@ -44,7 +44,9 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None, tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatUpdateProcessor())
+        .connection_pool_size(settings.telegram.connection_pool_size)
         .post_init(_register_commands)
+        .post_shutdown(_stop_workers)
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram.messages_per_second, max_retries=3))
@@ -60,6 +62,10 @@ def build_application(
     if database.checkpoint_seconds:
         schedule_checkpoints(application, database)
     return application
+
+
+async def _stop_workers(application: Application) -> None:
+    application.bot_data["services"].shutdown()
 
 
 async def _register_commands(application: Application) -> None:

@@ -7,8 +7,11 @@ committed when the domain function returns, rolled back if it raises.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import html
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -35,6 +38,21 @@ class Services:
     database: Database
     renderer: Renderer
     clock: Callable[[], datetime] = field(default=system_clock)
+    workers: ThreadPoolExecutor = field(default=None)  # type: ignore[assignment]
+    """The chat's database work (`[database] workers` threads)."""
+    reports: ThreadPoolExecutor = field(default=None)  # type: ignore[assignment]
+    """/team's summaries, charts and workbooks (`[database] report_workers`), so that they queue
+    behind each other rather than in front of searches."""
+
+    def __post_init__(self) -> None:
+        if self.workers is None:
+            self.workers = ThreadPoolExecutor(self.settings.database.workers, thread_name_prefix="rmbot-db")
+        if self.reports is None:
+            self.reports = ThreadPoolExecutor(self.settings.database.report_workers, thread_name_prefix="rmbot-reports")
+
+    def shutdown(self) -> None:
+        self.workers.shutdown(wait=True)
+        self.reports.shutdown(wait=True)
 
     def now(self) -> datetime:
         return self.clock()
@@ -45,14 +63,20 @@ class Services:
     def today(self, viewer: Viewer | None = None) -> date:
         return self.now().astimezone(self.zone(viewer)).date()
 
-    async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `work(session, *args, **kwargs)` in a worker thread inside one unit of work."""
+    async def run(self, work: Callable[..., T], *args: Any, report: bool = False, **kwargs: Any) -> T:
+        """Run `work(session, *args, **kwargs)` in a worker thread inside one unit of work (a
+        reports thread with `report=True`)."""
 
         def in_session() -> T:
             with unit_of_work(self.database.sessions) as session:
                 return work(session, *args, **kwargs)
 
-        return await asyncio.to_thread(in_session)
+        return await self.off_loop(in_session, report=report)
+
+    async def off_loop(self, work: Callable[..., T], *args: Any, report: bool = False) -> T:
+        """`work(*args)` in a worker thread (as `asyncio.to_thread`, with the caller's context)."""
+        call = functools.partial(contextvars.copy_context().run, work, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.reports if report else self.workers, call)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -3,7 +3,6 @@ doing, and a chart of it (`handlers.charts`), sent again when another period is 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 
 from telegram import Update
@@ -55,7 +54,7 @@ async def _summary(update: Update, context: BotContext, period: Period, unit_id:
     services = context.services
     try:
         return await services.run(summary, context.viewer, period=period, today=services.today(context.viewer),
-                                  settings=services.settings, unit_id=unit_id)
+                                  settings=services.settings, unit_id=unit_id, report=True)
     except NotALead:
         if update.callback_query:
             await update.callback_query.answer(context.plain("button_expired"), show_alert=True)
@@ -74,7 +73,7 @@ async def _show(update: Update, context: BotContext, period: Period, *, edit: bo
     else:
         await update.effective_message.reply_text(text, reply_markup=_keyboard(context, period, result, unit_id))
     target = float(context.services.settings.team.coverage_target)
-    picture = await asyncio.to_thread(team_chart, result, target, context.label)  # matplotlib: off the event loop
+    picture = await context.services.off_loop(team_chart, result, target, context.label, report=True)  # matplotlib
     await update.effective_message.reply_photo(picture)
 
 
@@ -113,11 +112,12 @@ async def _show_in_group(update: Update, context: BotContext, period: Period, *,
 async def _export(update: Update, context: BotContext, period: Period) -> None:
     services = context.services
     try:
-        data = await services.run(export, context.viewer, period=period, today=services.today(context.viewer), settings=services.settings)
+        data = await services.run(export, context.viewer, period=period, today=services.today(context.viewer), settings=services.settings,
+                                  report=True)
     except NotALead:
         await update.effective_message.reply_text(context.render("team_not_a_lead"))
         return
-    workbook = await asyncio.to_thread(team_workbook, data, context.label)  # seconds for a branch: off the event loop
+    workbook = await services.off_loop(team_workbook, data, context.label, report=True)  # seconds for a branch
     name = f"team-{data.summary.start:%Y%m%d}-{data.summary.end:%Y%m%d}.xlsx"
     await update.effective_message.reply_document(workbook, filename=name, caption=context.plain("team_export_caption", s=data.summary))
 

@@ -208,7 +208,7 @@ async def send_team_reports(application: Application) -> int:
     now = services.now()
     sent = 0
     for due in await services.run(team_reports.due_reports, now=now, settings=settings):
-        result = await services.run(team.summary, due.viewer, period=due.period, today=due.summary_day, settings=settings)
+        result = await services.run(team.summary, due.viewer, period=due.period, today=due.summary_day, settings=settings, report=True)
         staff_id, day = due.viewer.staff_id, due.report_day
         if not await services.run(team_reports.claim, staff_id=staff_id, report_day=day, now=now):
             continue
@@ -222,7 +222,7 @@ async def send_team_reports(application: Application) -> int:
         await services.run(team_reports.finish, staff_id=staff_id, report_day=day, status=status, now=now, message_id=message_id)
         if status == "sent":
             sent += 1
-            picture = await asyncio.to_thread(team_chart, result, float(settings.team.coverage_target), speaker.label)
+            picture = await services.off_loop(team_chart, result, float(settings.team.coverage_target), speaker.label, report=True)
             try:  # the picture is a companion: the summary is delivered and recorded whatever happens to it
                 await application.bot.send_photo(due.telegram_user_id, picture)
             except TelegramError as error:
