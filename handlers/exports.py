@@ -15,6 +15,7 @@ from typing import Any
 
 import xlsxwriter
 
+from domain.lists import TIER_ORDER
 from domain.team import Export
 
 SHEETS = ("summary", "rows", "overdue", "movements")
@@ -59,10 +60,15 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
         ("tier_ups", total.tier_ups), ("tier_downs", total.tier_downs),
     ), 1):
         ws.write_row(row, 0, [label("xlsx_col", key), value])
-    ws = sheet("rows", [label("xlsx_col", c) for c in (
-        "rank", "name", "rms", "clients", "coverage", "coverage_before", "contacts", "contacts_before", "overdue", "follow_ups_missed",
-        "aum", "aum_before", "outflows", "outflows_answered", "birthdays", "birthdays_greeted", "tier_ups", "tier_downs",
-    )])
+    tiers = sorted(total.by_tier, key=lambda tier: (TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER), tier))
+    ws = sheet("rows", [
+        *(label("xlsx_col", c) for c in (
+            "rank", "name", "rms", "clients", "coverage", "coverage_before", "contacts", "contacts_before", "overdue", "follow_ups_missed",
+            "aum", "aum_before", "outflows", "outflows_answered", "birthdays", "birthdays_greeted", "tier_ups", "tier_downs",
+        )),
+        *(label("xlsx_tier_col", "clients", tier) for tier in tiers),
+        *(label("xlsx_tier_col", "overdue", tier) for tier in tiers),
+    ])
     for rank, line in enumerate(summary.lines, 1):
         ws.write_row(rank, 0, [
             rank, line.name, line.rms, line.clients, None if line.coverage is None else round(line.coverage, 4),
@@ -70,6 +76,8 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
             line.contacts_before, line.overdue, line.follow_ups_missed, float(line.aum),
             None if line.aum_before is None else float(line.aum_before), line.outflows, line.outflows_answered,
             line.birthdays, line.birthdays_greeted, line.tier_ups, line.tier_downs,
+            *(line.by_tier.get(tier, 0) for tier in tiers),
+            *(line.overdue_by_tier.get(tier, 0) for tier in tiers),
         ])
     ws = sheet("overdue", [label("xlsx_col", c) for c in ("client_no", "client", "tier", "rm", "reason", "days", "last_contact", "follow_up")])
     tiers: dict[str, str] = {}

@@ -102,6 +102,9 @@ async def test_the_export_is_a_workbook_with_a_sheet_per_view_whose_totals_match
         )).scalar_one()
     assert summary["客户数"] == clients > 0
     assert len(list(book["排名"].iter_rows(min_row=2))) == rms
+    ranking = list(book["排名"].iter_rows(values_only=True))
+    by_tier = [n for n, name in enumerate(ranking[0]) if name in ("私行客户", "理财客户", "优质客户", "基础客户", "大众客户")]
+    assert by_tier and sum(row[n] for row in ranking[1:] for n in by_tier) == clients, "each RM's clients by tier add up"
     from domain import lists
     from domain.access import viewer_for_employee
     from domain.db import unit_of_work
