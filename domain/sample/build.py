@@ -157,11 +157,11 @@ def build_sample_bank(
             name_parts.triggers_suspended(connection),
         ):
             _Builder(connection, settings, seed=seed, today=today, report=report).run(progress)
-        books = perf_counter()
-        derived.refresh_book(connection)
-        derived.refresh_moved_books(connection)
-        connection.commit()
-        report.timings["books"] = perf_counter() - books
+            books = perf_counter()  # inside the fast settings: the join reads every snapshot once, unmapped
+            derived.refresh_book(connection)
+            derived.refresh_moved_books(connection)
+            connection.commit()
+            report.timings["books"] = perf_counter() - books
     report.seconds = perf_counter() - started
     return report
 
