@@ -76,7 +76,7 @@ class TerminalChat:
         self.console.print(f"[green]bot ›[/] {marker}{html_to_rich(message.content)}", highlight=False)
         if message.file is not None:
             self.files.mkdir(parents=True, exist_ok=True)
-            path = self.files / (message.file.file_name or f"{message.file.file_id}.bin")
+            path = self.files / (message.file.file_name or f"{message.file.file_id}{_suffix(message.file.data)}")
             path.write_bytes(message.file.data)
             self.console.print(f"   [dim]📎 saved {path}[/]")
         self.buttons = [(message, label) for label in message.button_labels]
@@ -156,3 +156,12 @@ async def chat_in_terminal(
                 break
             if typed:
                 await chat.act(typed)
+
+
+def _suffix(data: bytes) -> str:
+    """A photo has no file name on Telegram: name it by what it is, so that it opens with a click."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    return ".bin"

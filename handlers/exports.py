@@ -8,6 +8,7 @@ sheets sort and filter as dates."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from datetime import date, datetime
@@ -79,39 +80,30 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
             *(line.by_tier.get(tier, 0) for tier in tiers),
             *(line.overdue_by_tier.get(tier, 0) for tier in tiers),
         ])
+    cached = functools.cache(label)  # the same few tiers, reasons and kinds on every row
+    names = data.rm_names
+
+    def client_cells(ws, row: int, item: Any, what: str) -> None:  # noqa: ANN001
+        """The five columns both lists start with: number, name, tier, RM and why it is listed."""
+        for column, value in enumerate((item.client_no, item.name, cached("tier", item.tier), names.get(item.rm_id, ""), what)):
+            ws.write_string(row, column, value)
+
     ws = sheet("overdue", [label("xlsx_col", c) for c in ("client_no", "client", "tier", "rm", "reason", "days", "last_contact", "follow_up")])
-    tiers: dict[str, str] = {}
-    reasons: dict[str, str] = {}
-    text, number, names = ws.write_string, ws.write_number, data.rm_names
     for row, item in enumerate(data.overdue, 1):
-        tier = tiers.get(item.tier) or tiers.setdefault(item.tier, label("tier", item.tier))
-        reason = reasons.get(item.reason) or reasons.setdefault(item.reason, label("xlsx_reason", item.reason.value))
-        text(row, 0, item.client_no)
-        text(row, 1, item.name)
-        text(row, 2, tier)
-        text(row, 3, names.get(item.rm_id, ""))
-        text(row, 4, reason)
+        client_cells(ws, row, item, cached("xlsx_reason", item.reason.value))
         if item.days is not None:
-            number(row, 5, item.days)
+            ws.write_number(row, 5, item.days)
         if item.last_contact is not None:
-            number(row, 6, _serial(item.last_contact, zone), time_format)
+            ws.write_number(row, 6, _serial(item.last_contact, zone), time_format)
         if item.follow_up is not None:
-            number(row, 7, _day_serial(item.follow_up), day_format)
+            ws.write_number(row, 7, _day_serial(item.follow_up), day_format)
     ws = sheet("movements", [label("xlsx_col", c) for c in ("client_no", "client", "tier", "rm", "kind", "amount", "bank", "at")])
-    kinds: dict[str, str] = {}
-    text, number = ws.write_string, ws.write_number
     for row, move in enumerate(data.movements, 1):
-        tier = tiers.get(move.tier) or tiers.setdefault(move.tier, label("tier", move.tier))
-        kind = kinds.get(move.kind) or kinds.setdefault(move.kind, label("xlsx_kind", move.kind.value))
-        text(row, 0, move.client_no)
-        text(row, 1, move.name)
-        text(row, 2, tier)
-        text(row, 3, names.get(move.rm_id, ""))
-        text(row, 4, kind)
-        number(row, 5, float(move.amount))
+        client_cells(ws, row, move, cached("xlsx_kind", move.kind.value))
+        ws.write_number(row, 5, float(move.amount))
         if move.counterparty_bank:
-            text(row, 6, move.counterparty_bank)
-        number(row, 7, _serial(move.at, zone), time_format)
+            ws.write_string(row, 6, move.counterparty_bank)
+        ws.write_number(row, 7, _serial(move.at, zone), time_format)
     book.close()
     return buffer.getvalue()
 

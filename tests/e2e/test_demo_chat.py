@@ -57,6 +57,13 @@ async def test_the_demo_can_be_a_team_lead(database, settings, tmp_path):
     assert "as lead (E00003)" in screen
 
 
+async def test_a_leads_chart_and_workbook_are_saved_as_files_that_open_with_a_click(database, settings, tmp_path):
+    screen = await _run(database, settings, "/team", "/team export", "/quit", persona="lead", tmp_path=tmp_path)
+    saved = sorted(path.suffix for path in tmp_path.iterdir())
+    assert saved == [".png", ".xlsx"], screen
+    assert (next(tmp_path.glob("*.png")).read_bytes()).startswith(b"\x89PNG")
+
+
 def test_telegram_html_becomes_terminal_styles_and_brackets_stay_literal():
     from rich.text import Text
 
