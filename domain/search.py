@@ -24,7 +24,9 @@ from domain.rules import Tier
 
 MAX_QUERY = 64
 PAGE_SIZE = 8
-COUNT_CAP = 999
+COUNT_CAP = 200
+"""Matches counted at most ("200+", 25 pages): past that a chat says "narrow it down", and each
+match counted across a branch is a client row read, most of them from disk in a large bank."""
 PROBE = 4000
 """Matches across a branch beyond which a search reads its page tier by tier rather than sorting."""
 
@@ -145,7 +147,11 @@ class SearchPage:
     hits: list[ClientHit]
     page: int
     total: int
-    """Matches, counted up to COUNT_CAP (shown as "999+")."""
+    """Matches, counted up to COUNT_CAP (shown as "200+")."""
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= COUNT_CAP
 
     @property
     def pages(self) -> int:

@@ -110,3 +110,12 @@ def test_part_of_a_long_company_name_is_found_wherever_it_sits(session, bank):
     for typed in ("生物医药", "张江高科技园区某某生物医药研究有限", "有限公司", "上海浦东"):
         assert [h.client_no for h in find_clients(session, admin, parse_query(typed), 0, now=NOW).hits] == ["C000000900"], typed
     assert find_clients(session, admin, parse_query("张江高科技园区某某生物医药研究无限"), 0, now=NOW).hits == []
+
+
+@pytest.mark.parametrize("employee_no", ["E00004", "E00002"])
+def test_matches_are_counted_up_to_the_cap_and_paged_no_further(session, bank, monkeypatch, employee_no):
+    monkeypatch.setattr(domain.search, "COUNT_CAP", 10)
+    pages, total = _all_pages(session, employee_no, "伟")
+    viewer = viewer_for_employee(session, employee_no)
+    assert total == 10 and find_clients(session, viewer, parse_query("伟"), 0, now=NOW).capped
+    assert [len(page) for page in pages] == [PAGE_SIZE, PAGE_SIZE]  # 2 pages of the capped 10 (the second one full)

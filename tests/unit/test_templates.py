@@ -55,7 +55,9 @@ def test_search_results_list_one_client_per_line(locale):
     page = SearchPage(ParsedQuery(QueryKind.name, "张伟"), hits, 0, 12)
     text = RENDERER.render(locale, "search_results", result=page)
     numbered = [line for line in text.split("\n") if line[:2] in {f"{i}." for i in range(1, 9)}]
-    assert len(numbered) == 8
+    assert len(numbered) == 8 and "12+" not in text
+    many = RENDERER.render(locale, "search_results", result=SearchPage(ParsedQuery(QueryKind.name, "张"), hits, 0, 200))
+    assert "200+" in many and ("1/25" in many)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
