@@ -262,6 +262,9 @@ class TeamSettings(_Section):
     """The share of clients contacted within their cadence a bank expects; the chart's line."""
     trend_days: int = Field(default=90, ge=7, le=730)
     """How far back the chart's AUM trend goes (one point per balance snapshot day)."""
+    trend_complete: Decimal = Field(default=Decimal("0.90"), ge=0, le=1)
+    """A snapshot day is drawn only when its snapshots cover at least this share of the clients held
+    now (a partial load would read as a fall)."""
     greeting_days: int = Field(default=1, ge=0, le=7)
     """A birthday counts as greeted when a contact with the client was logged within this many
     days of it (before or after: a Sunday birthday greeted on Friday or Monday)."""

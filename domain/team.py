@@ -181,7 +181,7 @@ def summary(
     for line in rows:
         total.add(line)
     ranked = sorted(rows, key=lambda line: (line.clients == 0, -(line.coverage if line.coverage is not None else -1), line.name))
-    trend = _trend(session, viewer, today - timedelta(days=settings.team.trend_days), today, total.aum)
+    trend = _trend(session, viewer, today - timedelta(days=settings.team.trend_days), today, total, settings.team.trend_complete)
     return Summary(_title(session, viewer), period, start, end, rows_are, tuple(ranked), total, trend)
 
 
@@ -369,14 +369,17 @@ def record_coverage(session: Session, *, today: date, settings: Settings) -> int
     return len(rows)
 
 
-def _trend(session: Session, viewer: Viewer, start: date, end: date, now: Decimal) -> tuple[tuple[date, Decimal], ...]:
-    """The rows' AUM on each snapshot day from `start` to `end`, then now (the clients' latest)."""
+def _trend(session: Session, viewer: Viewer, start: date, end: date, total: Line, complete: Decimal) -> tuple[tuple[date, Decimal], ...]:
+    """The rows' AUM on each snapshot day from `start` to `end`, then now (the clients' latest).
+    A day whose snapshots cover less than `complete` of the clients held now is left out: a
+    partial load (or a history that starts later for some clients) would read as a rise or a fall."""
     days = session.exec(
-        select(BookAum.as_of, func.sum(lists._fen(BookAum.aum)))
+        select(BookAum.as_of, func.sum(lists._fen(BookAum.aum)), func.sum(BookAum.clients))
         .where(BookAum.as_of >= start, BookAum.as_of < end, BookAum.staff_id.in_(_rms(viewer)))
         .group_by(BookAum.as_of).order_by(BookAum.as_of)
     ).all()
-    return (*((day, from_fen(int(aum or 0))) for day, aum in days), (end, now))
+    floor = total.clients * complete
+    return (*((day, from_fen(int(aum or 0))) for day, aum, clients in days if int(clients or 0) >= floor), (end, total.aum))
 
 
 def _by_child_unit(session: Session, viewer: Viewer, unit_of: dict[int, int], lines: dict[int, Line]) -> list[Line]:

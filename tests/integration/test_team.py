@@ -122,7 +122,8 @@ def test_the_aum_at_the_start_and_its_trend_follow_the_clients_each_rm_holds_now
     mine, theirs = add_client(session, aum="0"), add_client(session, rm="E00005", aum="0")
     session.commit()
     number = dict(session.exec(select(Client.id, Client.client_no)).all())
-    balances = [(number[mine], "2026-11-04", "100000.00", "100000.00", "0"), (number[theirs], "2026-11-04", "50000.00", "50000.00", "0"),
+    balances = [(number[mine], "2026-10-28", "90000.00", "90000.00", "0"),  # half the clients that day: not drawn
+                (number[mine], "2026-11-04", "100000.00", "100000.00", "0"), (number[theirs], "2026-11-04", "50000.00", "50000.00", "0"),
                 (number[mine], "2026-11-11", "120000.00", "120000.00", "0"), (number[theirs], "2026-11-11", "70000.00", "70000.00", "0")]
     path = write_csv(tmp_path / "balances.csv", ["client_no", "as_of", "aum", "deposits", "loans"], balances)
     assert import_file(engine, "balances", path, settings=settings, now=now).committed
