@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.config import Settings
 from domain.sample.clients import TIERS, Clients, Story, Thresholds
-from domain.sample.days import DAY, epoch_day
+from domain.sample.days import DAY, calendar_parts, epoch_day
 
 SNAPSHOTS_MEAN = 13
 TRANSACTION_DAYS = 90
@@ -384,6 +384,27 @@ def _interactions(rng: np.random.Generator, clients: Clients, clock: Clock, cade
     expenses = rng.integers(50, 800, rows) * 100
     by_lead = in_person & (rng.random(rows) < 0.1)
 
+    contacted, follow_up_on_newest = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    contacted[client] = True
+    follow_up_on_newest[client[newest]] = has_next[newest]
+    quiet = ~overdue & ~follow_up_on_newest  # a greeting newer than their last contact changes nothing the lists say
+    greeting = _greetings(np.random.default_rng(rng.integers(0, 2**63)), clients, today, newest_gap, quiet & contacted, contacted)
+    if len(greeting):
+        g = len(greeting)
+        greeting_day = today - _birthday_age(clients.birthday[greeting], today)
+        client = np.concatenate([client, greeting])
+        kind = np.concatenate([kind, np.full(g, INTERACTION_KINDS.index("message"))])
+        occurred = np.concatenate([occurred, clock.utc(greeting_day, np.full(g, 9 * 3600 + 1800))])
+        note = np.concatenate([note, np.full(g, GREETING_NOTE, dtype=object)])
+        outcome = np.concatenate([outcome, np.full(g, "", dtype=object)])
+        has_expenses = np.concatenate([has_expenses, np.zeros(g, dtype=bool)])
+        expenses = np.concatenate([expenses, np.zeros(g, dtype=expenses.dtype)])
+        by_lead = np.concatenate([by_lead, np.zeros(g, dtype=bool)])
+        next_date = np.concatenate([next_date, np.zeros(g, dtype=next_date.dtype)])
+        has_next = np.concatenate([has_next, np.zeros(g, dtype=bool)])
+        corporate = np.concatenate([corporate, np.zeros(g, dtype=bool)])
+        rows += g
+
     order = np.lexsort((occurred, client))
     columns = [client, kind, occurred, note, outcome, has_expenses, expenses, by_lead, next_date, has_next, corporate]
     client, kind, occurred, note, outcome, has_expenses, expenses, by_lead, next_date, has_next, corporate = (
@@ -412,6 +433,35 @@ def _interactions(rng: np.random.Generator, clients: Clients, clock: Clock, cade
         has_next_date=has_next,
         created=occurred + rng.integers(300, 3 * 3600, rows),
     )
+
+
+GREETED_SHARE = 0.6
+"""Personal clients whose last birthday an RM greeted with a message. A greeting newer than the
+client's last contact goes only to clients neither overdue nor with a follow-up on it, so that it
+changes nothing the lists say (who is overdue, what follow-up is due)."""
+GREETING_NOTE = "微信生日祝福"
+
+
+def _birthday_age(birthday: np.ndarray, today: int) -> np.ndarray:
+    """Days since each solar birthday's latest occurrence on or before `today` (29 February: 1 March)."""
+    year_today = calendar_parts(np.array([today]))[0][0]
+    _, month, day = calendar_parts(birthday)
+    months = (np.full(len(birthday), year_today - 1970)).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
+    this_year = months.astype("datetime64[D]").astype(np.int64) + day - 1
+    months_before = (np.full(len(birthday), year_today - 1971)).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
+    last_year = months_before.astype("datetime64[D]").astype(np.int64) + day - 1
+    return today - np.where(this_year <= today, this_year, last_year)
+
+
+def _greetings(
+    rng: np.random.Generator, clients: Clients, today: int, newest_gap: np.ndarray, quiet: np.ndarray, contacted: np.ndarray,
+) -> np.ndarray:
+    """The clients who get a birthday message on their last solar birthday (only those contacted
+    otherwise too: a first contact would take a never-contacted client off the overdue list)."""
+    age = _birthday_age(clients.birthday, today)
+    eligible = ~clients.corporate & ~clients.lost_contact & (clients.story == 0) & ~clients.lunar & (age < 365) & contacted
+    eligible &= (age > newest_gap) | quiet
+    return np.flatnonzero(eligible & (rng.random(len(clients)) < GREETED_SHARE))
 
 
 def _newest(client: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
