@@ -220,15 +220,19 @@ class InProcessTelegram:
         if method in ("sendMessage", "editMessageText"):
             text = str(parameters.get("text", ""))
             self.texts.append(text)
-            self._message_id += 1
-            return {
-                "message_id": int(parameters.get("message_id") or self._message_id),
-                "date": int(time.time()),
-                "chat": {"id": int(parameters.get("chat_id") or 1), "type": "private"},
-                "from": {"id": self.bot_id, "is_bot": True, "first_name": "RM Bot"},
-                "text": text,
-            }
+            return self.message(parameters, text=text)
         return True
+
+    def message(self, parameters: dict[str, Any], **content: object) -> dict[str, Any]:
+        """The Message a send returns: a new id (or the edited one), the chat, the bot, `content`."""
+        self._message_id += 1
+        return {
+            "message_id": int(parameters.get("message_id") or self._message_id),
+            "date": int(time.time()),
+            "chat": {"id": int(parameters.get("chat_id") or 1), "type": "private"},
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "RM Bot"},
+            **content,
+        }
 
     def request(self) -> BaseRequest:
         return InProcessRequest(self)

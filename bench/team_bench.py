@@ -60,17 +60,9 @@ class FilesTelegram(InProcessTelegram):
         self.calls[method] += 1
         self.files.append((method, self.upload))
         self.upload = b""
-        self._message_id += 1
-        message: dict[str, Any] = {
-            "message_id": self._message_id, "date": int(time.time()),
-            "chat": {"id": int(parameters.get("chat_id") or 1), "type": "private"},
-            "from": {"id": self.bot_id, "is_bot": True, "first_name": "RM Bot"},
-        }
         if method == "sendPhoto":
-            message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1000, "height": 800}]
-        else:
-            message["document"] = {"file_id": "d", "file_unique_id": "d", "file_name": "team.xlsx"}
-        return message
+            return self.message(parameters, photo=[{"file_id": "p", "file_unique_id": "p", "width": 1000, "height": 800}])
+        return self.message(parameters, document={"file_id": "d", "file_unique_id": "d", "file_name": "team.xlsx"})
 
     def request(self) -> BaseRequest:
         return FilesRequest(self)

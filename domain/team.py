@@ -255,8 +255,8 @@ def _contacts(session: Session, viewer: Viewer, before: datetime, since: datetim
 def _outflows(session: Session, viewer: Viewer, since: datetime, until: datetime, zone: Any, settings: Settings, lines: dict[int, Line]) -> None:
     """Large outflows to other banks in the period, and whether a contact with the client was logged
     from the outflow to the end of the next working day."""
-    # a branch's outflows are found by time in their partial index, each client then looked up by
-    # key: the unit test must not drive (it would walk every client of the branch)
+    # a branch's outflows are found by time in the covering time index, each client then looked up
+    # by key: the unit test must not drive (it would walk every client of the branch)
     visible = visible_clients(viewer, drive=False)
     moves = lists._movement_query(viewer, since, until, settings, attrition_only=True, visible=visible).subquery()
     rows = session.exec(select(moves.c.client_id, moves.c.occurred_at, Client.rm_id).join(Client, Client.id == moves.c.client_id)).all()

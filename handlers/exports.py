@@ -3,15 +3,14 @@ overdue clients, large movements), its headers in the reader's language (`labels
 
 Written with XlsxWriter in its constant-memory mode, rows streamed to the file (openpyxl, which
 reads the bank's files, writes a branch's overdue sheet about 1.5 times as slowly): cells typed as
-they are written, times local to the reader as Excel serial numbers with a date format, so the
-sheets sort and filter as dates."""
+they are written, times local to the reader as Excel dates (`write_datetime`), so the sheets sort
+and filter as dates."""
 
 from __future__ import annotations
 
 import functools
 import io
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
@@ -20,21 +19,6 @@ from domain.lists import TIER_ORDER
 from domain.team import Export
 
 SHEETS = ("summary", "rows", "overdue", "movements")
-_EPOCH = datetime(1900, 1, 1)
-_DAY = 86400.0
-
-
-def _serial(moment: datetime, zone: Any) -> float:
-    """Excel's day number of the local time (1900 system: 1 Jan 1900 is 1, and Excel counts a
-    29 Feb 1900 that was not)."""
-    delta = moment.astimezone(zone).replace(tzinfo=None) - _EPOCH
-    return delta.days + 2 + delta.seconds / _DAY
-
-
-def _day_serial(day: date) -> int:
-    return (day - _EPOCH.date()).days + 2
-
-
 def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
     """The workbook's bytes; amounts as numbers in yuan."""
     buffer = io.BytesIO()
@@ -98,16 +82,16 @@ def team_workbook(data: Export, label: Callable[..., str]) -> bytes:
         if item.days is not None:
             ws.write_number(row, 5, item.days)
         if item.last_contact is not None:
-            ws.write_number(row, 6, _serial(item.last_contact, zone), time_format)
+            ws.write_datetime(row, 6, item.last_contact.astimezone(zone).replace(tzinfo=None), time_format)
         if item.follow_up is not None:
-            ws.write_number(row, 7, _day_serial(item.follow_up), day_format)
+            ws.write_datetime(row, 7, item.follow_up, day_format)
     ws = sheet("movements", [label("xlsx_col", c) for c in ("client_no", "client", "tier", "rm", "kind", "amount", "bank", "at")])
     for row, move in enumerate(data.movements, 1):
         client_cells(ws, row, move, cached("xlsx_kind", move.kind.value))
         ws.write_number(row, 5, float(move.amount))
         if move.counterparty_bank:
             ws.write_string(row, 6, move.counterparty_bank)
-        ws.write_number(row, 7, _serial(move.at, zone), time_format)
+        ws.write_datetime(row, 7, move.at.astimezone(zone).replace(tzinfo=None), time_format)
     book.close()
     return buffer.getvalue()
 

@@ -388,7 +388,7 @@ def _interactions(rng: np.random.Generator, clients: Clients, clock: Clock, cade
     contacted[client] = True
     follow_up_on_newest[client[newest]] = has_next[newest]
     quiet = ~overdue & ~follow_up_on_newest  # a greeting newer than their last contact changes nothing the lists say
-    greeting = _greetings(np.random.default_rng(rng.integers(0, 2**63)), clients, today, newest_gap, quiet & contacted, contacted)
+    greeting = _greetings(np.random.default_rng(rng.integers(0, 2**63)), clients, today, newest_gap, quiet, contacted)
     if len(greeting):
         g = len(greeting)
         greeting_day = today - _birthday_age(clients.birthday[greeting], today)
@@ -446,11 +446,13 @@ def _birthday_age(birthday: np.ndarray, today: int) -> np.ndarray:
     """Days since each solar birthday's latest occurrence on or before `today` (29 February: 1 March)."""
     year_today = calendar_parts(np.array([today]))[0][0]
     _, month, day = calendar_parts(birthday)
-    months = (np.full(len(birthday), year_today - 1970)).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
-    this_year = months.astype("datetime64[D]").astype(np.int64) + day - 1
-    months_before = (np.full(len(birthday), year_today - 1971)).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
-    last_year = months_before.astype("datetime64[D]").astype(np.int64) + day - 1
-    return today - np.where(this_year <= today, this_year, last_year)
+
+    def in_year(year: int) -> np.ndarray:
+        months = np.full(len(birthday), year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)
+        return months.astype("datetime64[D]").astype(np.int64) + day - 1
+
+    this_year = in_year(year_today)
+    return today - np.where(this_year <= today, this_year, in_year(year_today - 1))
 
 
 def _greetings(
