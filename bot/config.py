@@ -276,6 +276,9 @@ class TeamSettings(_Section):
 class ImportSettings(_Section):
     max_file_mb: int = 1024
     chunk_rows: int = 5000
+    writer_process: bool = True
+    """Write in a process of its own where the system can fork one (Linux): reading and checking the
+    file then runs on one core and writing on another (on a thread they share Python's lock)."""
 
 
 class InviteSettings(_Section):

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from sqlalchemy import Connection, bindparam, text
 
-from domain.bulk import Natives, TableSpec, write_rows
+from domain.bulk import Natives, TableSpec
 from domain.importing.columns import Column, ColumnMap
 from domain.importing.errors import Problem, Reject
 from domain.importing.parsing import Invalid
 from domain.importing.readers import Row
+from domain.importing.writer import Writer
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -26,49 +26,12 @@ NULL_MARKERS = frozenset({"NULL", "null", "Null", "None", "N/A", "n/a", "#N/A", 
 """How database and spreadsheet exports write an empty cell; read as empty."""
 
 
-class Writes:
-    """The chunks' upserts, run one at a time on a worker thread while the next chunk is read and checked.
-
-    Both database drivers let go of the GIL while the database works, so an import's parsing and its
-    writing overlap: on two cores about the time of the slower of the two instead of their sum.
-    Submitting waits for the write before it (one chunk in flight, so memory stays bounded), and
-    `Context.connection` waits for it too, so every other statement runs after the writes before
-    it, as if they had run in order.
-    """
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: Future[int] | None = None
-        self.written = 0
-        """Rows new or changed by the writes finished so far."""
-
-    def submit(self, spec: TableSpec, rows: list[tuple]) -> None:
-        self.wait()
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-writes")
-        self.pending = self.pool.submit(write_rows, self.connection, spec, rows)
-
-    def wait(self) -> None:
-        """Until the write in flight is done; raises what it raised."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            self.written += pending.result()
-
-    def close(self) -> None:
-        """Let the write in flight end (its error, if any, is someone else's to report) and stop the thread."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.exception()
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-
-
 @dataclass
 class Context:
     db: Connection
-    """The import's connection: use `connection`, which first lets the write in flight end."""
+    """The import's reading connection: use `connection`, which first lets a write in flight on it end."""
+    writes: Writer
+    """Where the rows go, in order, in the import's one transaction (see `domain.importing.writer`)."""
     columns: ColumnMap
     settings: Settings
     natives: Natives
@@ -80,15 +43,17 @@ class Context:
     """Write the valid rows even when others are rejected (else the import is all or nothing)."""
     rejected: bool = False
     """Some row was rejected already."""
-    writes: Writes = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.writes = Writes(self.db)
 
     @property
     def connection(self) -> Connection:
+        """For reading what was stored before the import (rows of other tables, or rows this file
+        has not written: a file names each key once)."""
         self.writes.wait()
         return self.db
+
+    def apply(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(connection, *args)` in the import's transaction, after the rows written before."""
+        return self.writes.call(function, *args)
 
     def should_write(self, chunk_rejected: bool) -> bool:
         """An all-or-nothing import stops writing at the first invalid row, but goes on validating."""

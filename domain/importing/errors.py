@@ -61,6 +61,8 @@ class ImportReport:
     committed: bool = False
     ignored_columns: tuple[str, ...] = ()
     seconds: float = 0.0
+    writer: str = "thread"
+    """Where the rows were written: "process" (a forked writer) or "thread" (see `domain.importing.writer`)."""
 
     @property
     def accepted(self) -> int:

@@ -345,7 +345,7 @@ class ClientLoader(ChunkLoader):
     def finish(self) -> Outcome:
         """Clients given to another RM take their balance history to the new RM's book."""
         if self.context.should_write(False):
-            derived.refresh_moved_books(self.context.connection)
+            self.context.apply(derived.refresh_moved_books)
         return Outcome()
 
 
@@ -381,8 +381,8 @@ class BalanceLoader(ChunkLoader):
 
     def finish(self) -> Outcome:
         if self.since is not None and self.context.should_write(False):
-            derived.refresh_balances(self.context.connection, self.since)
-            derived.refresh_book(self.context.connection, self.since)
+            self.context.apply(derived.refresh_balances, self.since)
+            self.context.apply(derived.refresh_book, self.since)
         return Outcome()
 
 
@@ -461,7 +461,7 @@ class TransactionLoader(ChunkLoader):
 
     def finish(self) -> Outcome:
         if self.since is not None and self.context.should_write(False):
-            derived.refresh_last_transactions(self.context.connection, self.since)
+            self.context.apply(derived.refresh_last_transactions, self.since)
         return Outcome()
 
 
@@ -531,6 +531,6 @@ class InteractionLoader(ChunkLoader):
 
     def finish(self) -> Outcome:
         if self.since is not None and self.context.should_write(False):
-            derived.refresh_contacts(self.context.connection, self.since)
+            self.context.apply(derived.refresh_contacts, self.since)
         return Outcome()
 

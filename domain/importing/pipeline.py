@@ -27,6 +27,7 @@ from domain.importing.kinds import (
 )
 from domain.importing.readers import Row, TableReader, open_table
 from domain.importing.units import UnitLoader
+from domain.importing.writer import SQLITE_CACHE_KIB, ProcessWriter, ThreadWriter, WriteFailed, Writer, can_fork
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -93,10 +94,16 @@ def import_file(
         report.ignored_columns = columns.ignored
         report.format = table.description
         rejects = RejectsFile(rejects_path or default_rejects_path(path), table.header, report, keep_rejects)
+        separate = settings.imports.writer_process and kind != "units" and can_fork(engine)
+        report.writer = "process" if separate else "thread"
+        writer: Writer | None = None
         try:
+            writer = ProcessWriter(engine) if separate else None  # forked before we open a connection
             with engine.connect() as connection, _tuned_for_bulk(connection):
+                writes = writer or ThreadWriter(connection)
                 context = Context(
                     db=connection,
+                    writes=writes,
                     columns=columns,
                     settings=settings,
                     natives=Natives.for_dialect(connection.dialect.name),
@@ -105,10 +112,15 @@ def import_file(
                     now=moment,
                     skip_invalid=skip_invalid,
                 )
-                _load(context, LOADERS[kind](context), table, report, rejects, progress)
-        except (SQLAlchemyError, _driver_errors(engine)) as exc:
+                try:
+                    _load(context, LOADERS[kind](context), table, report, rejects, progress)
+                finally:
+                    writes.close()  # before the connection goes back: a write in flight ends first
+        except (SQLAlchemyError, WriteFailed, _driver_errors(engine)) as exc:
             raise ImportRefused(f"database error, nothing was imported: {_first_line(exc)}") from exc
         finally:
+            if writer is not None:
+                writer.close()
             rejects.close()
     report.seconds = perf_counter() - started
     return report
@@ -124,33 +136,19 @@ def _load(
 ) -> None:
     """Every chunk, then the loader's finish, in one transaction: committed only when nothing was
     rejected (or invalid rows are skipped) and this is no dry run."""
-    transaction = context.connection.begin()
-    try:
-        for chunk in table.chunks(context.settings.imports.chunk_rows):
-            report.rows_read += len(chunk)
-            _record(loader.load(chunk), report, rejects, context)
-            if progress is not None:
-                progress(table.position, table.size)
-        if report.rows_read == 0:
-            raise ImportRefused(f"{table.path.name} has a header but no data rows")
-        _record(loader.finish(), report, rejects, context)
-        context.writes.wait()
-        report.written += context.writes.written
-        complete = context.should_write(False)
-        if not complete:
-            report.written = 0
-        if complete and not report.dry_run:
-            transaction.commit()
-            report.committed = True
-        else:
-            transaction.rollback()
-    finally:
-        context.writes.close()  # before a rollback: the write in flight must end first
-        if transaction.is_active:
-            transaction.rollback()
-
-
-SQLITE_CACHE_KIB = 64 * 1024
+    for chunk in table.chunks(context.settings.imports.chunk_rows):
+        report.rows_read += len(chunk)
+        _record(loader.load(chunk), report, rejects, context)
+        if progress is not None:
+            progress(table.position, table.size)
+    if report.rows_read == 0:
+        raise ImportRefused(f"{table.path.name} has a header but no data rows")
+    _record(loader.finish(), report, rejects, context)
+    complete = context.should_write(False)
+    commit = complete and not report.dry_run
+    written = context.writes.end(commit)
+    report.written = report.written + written if complete else 0
+    report.committed = commit
 
 
 @contextmanager

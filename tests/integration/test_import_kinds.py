@@ -35,6 +35,12 @@ def run(engine, settings, kind, path, **options):
     return import_file(engine, kind, path, settings=settings, now=NOW, **options)
 
 
+def writing_in(settings: Settings, writer: str) -> Settings:
+    """`settings` with the import's writes in a forked process of their own, or on a thread."""
+    imports = settings.imports.model_copy(update={"writer_process": writer == "process"})
+    return settings.model_copy(update={"imports": imports})
+
+
 def rejected(report):
     return [str(r) for r in report.rejects]
 
@@ -43,13 +49,16 @@ def one(session, statement):
     return session.exec(statement).one()
 
 
-def test_each_documented_sample_imports_cleanly_and_a_second_time_changes_nothing(engine, settings, bank):
+@pytest.mark.parametrize("writer", ["process", "thread"])
+def test_each_documented_sample_imports_cleanly_and_a_second_time_changes_nothing(engine, settings, bank, writer):
+    settings = writing_in(settings, writer)
     for kind, name in [
         ("units", "units.csv"), ("staff", "staff.csv"), ("clients", "clients.csv"), ("balances", "balances.csv"),
         ("transactions", "transactions.csv"), ("transactions", "transactions.xlsx"), ("interactions", "interactions.csv"),
     ]:
         first = run(engine, settings, kind, SAMPLES / name)
         assert (first.rejected, first.committed) == (0, True), (name, rejected(first))
+        assert first.writer == ("thread" if kind == "units" else writer), name
         assert first.written == first.rows_read > 0, name
         before = database_rows(engine)
         again = run(engine, settings, kind, SAMPLES / name)
@@ -376,15 +385,18 @@ def _refuse_transaction(engine, external_id: str) -> None:
             ))
 
 
+@pytest.mark.parametrize("writer", ["process", "thread"])
 @pytest.mark.parametrize("refused", ["T03", "T18"])
 def test_a_row_the_database_refuses_while_later_chunks_are_read_leaves_the_bank_as_it_was(
-    engine, bank, tmp_path, database_url, refuse_transaction, refused,
+    engine, bank, tmp_path, database_url, refuse_transaction, refused, writer,
 ):
     """Chunks are written while the next ones are read: a write the database refuses, early in the
     file or in its last chunk, refuses the whole import and nothing of it is kept."""
     from domain.importing import ImportRefused
 
-    settings = Settings.model_validate({"database": {"url": database_url}, "imports": {"chunk_rows": 4}})
+    settings = Settings.model_validate(
+        {"database": {"url": database_url}, "imports": {"chunk_rows": 4, "writer_process": writer == "process"}}
+    )
     refuse_transaction(refused)
     before = database_rows(engine)
     rows = [(f"T{i:02}", "C000000001", f"2026-11-19 10:{i:02}", "1") for i in range(20)]
@@ -393,7 +405,7 @@ def test_a_row_the_database_refuses_while_later_chunks_are_read_leaves_the_bank_
     assert database_rows(engine) == before
     rows = [row for row in rows if row[0] != refused]
     report = run(engine, settings, "transactions", write_csv(tmp_path / "tx.csv", ["external_id", "client_no", "time", "amount"], rows))
-    assert (report.committed, report.written) == (True, 19)
+    assert (report.committed, report.written, report.writer) == (True, 19, writer)
 
 
 def test_interactions_without_a_record_number_are_keyed_by_a_digest_so_a_reimport_changes_nothing(engine, settings, bank, tmp_path, session):
