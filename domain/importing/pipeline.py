@@ -27,7 +27,15 @@ from domain.importing.kinds import (
 )
 from domain.importing.readers import Row, TableReader, open_table
 from domain.importing.units import UnitLoader
-from domain.importing.writer import SQLITE_CACHE_KIB, ProcessWriter, ThreadWriter, WriteFailed, Writer, can_fork
+from domain.importing.writer import (
+    ProcessWriter,
+    ThreadWriter,
+    WriteFailed,
+    Writer,
+    can_fork,
+    restore,
+    tune_for_bulk,
+)
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -100,6 +108,8 @@ def import_file(
         try:
             writer = ProcessWriter(engine) if separate else None  # forked before we open a connection
             with engine.connect() as connection, _tuned_for_bulk(connection):
+                if writer is not None:
+                    writer.attach(connection)
                 writes = writer or ThreadWriter(connection)
                 context = Context(
                     db=connection,
@@ -153,26 +163,19 @@ def _load(
 
 @contextmanager
 def _tuned_for_bulk(connection: Connection) -> Iterator[None]:
-    """For the length of an import: no cyclic garbage collection, and on SQLite a larger page cache.
+    """For the length of an import: no cyclic garbage collection, and SQLite tuned for it
+    (`domain.importing.writer.BULK_PRAGMAS`).
 
     The rows hold no reference cycles, but each chunk allocates thousands of containers, and the
-    collector would keep rescanning everything alive. On SQLite, a cache that holds the indexes
-    being updated and staging tables kept in memory make the upserts markedly faster.
+    collector would keep rescanning everything alive.
     """
     collecting = gc.isenabled()
     gc.disable()
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        driver = connection.connection.driver_connection
-        saved = {p: driver.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "temp_store")}
-        driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        driver.execute("PRAGMA temp_store = MEMORY")
+    saved = tune_for_bulk(connection)
     try:
         yield
     finally:
-        if sqlite:
-            for pragma, value in saved.items():
-                driver.execute(f"PRAGMA {pragma} = {int(value)}")
+        restore(connection, saved)
         if collecting:
             gc.enable()
 

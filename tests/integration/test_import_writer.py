@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from domain.bulk import TRANSACTION, Natives
 from domain.importing import import_file
+from domain.importing import writer as writer_module
 from domain.importing.writer import ProcessWriter, WriteFailed
 from tests.factories import database_rows, make_bank, write_csv
 
@@ -101,3 +102,30 @@ def test_with_a_connection_of_the_caller_open_the_import_writes_on_a_thread_inst
     assert (report.writer, report.committed, report.written) == ("thread", True, 1)
     report = import_file(engine, "transactions", path, settings=settings, now=NOW)
     assert (report.writer, report.committed, report.written) == ("process", True, 0)
+
+
+def test_rows_gathered_into_windows_are_stored_whole_and_each_as_given(engine, client_ids, monkeypatch):
+    """The writer sorts each window of rows by client before writing (an ordered pass over the
+    (client, time) index): windows cut across chunks, and a call or the end writes a part window."""
+    monkeypatch.setattr(writer_module, "WINDOW_ROWS", 4)
+    natives = Natives.for_dialect(engine.dialect.name)
+    scattered = [
+        (f"S{i:03}", client_ids[i % 3], natives.instant(datetime(2026, 11, 20, 2, i)), (i + 1) * 100,
+         "in" if i % 2 else "out", f"c{i}", "", natives.boolean(False), f"row {i}")
+        for i in range(11)
+    ]
+    writer = ProcessWriter(engine)
+    try:
+        writer.submit(TRANSACTION, scattered[:3])
+        writer.submit(TRANSACTION, scattered[3:9])
+        assert writer.call(count_transactions) == 9  # the part window before the call is written first
+        writer.submit(TRANSACTION, scattered[9:])
+        assert writer.end(commit=True) == 11
+    finally:
+        writer.close()
+    with engine.connect() as connection:
+        stored = connection.execute(text(
+            "SELECT external_id, client_id, amount, direction, channel, description FROM transactions "
+            "WHERE external_id LIKE 'S%' ORDER BY external_id"
+        )).all()
+    assert [tuple(row) for row in stored] == [(r[0], r[1], r[3], r[4], r[5], r[8]) for r in scattered]
