@@ -46,16 +46,17 @@ class Section:
 class Measurement:
     seconds: float
     peak_rss_kb: int
+    """The process's own peak resident set (wait4)."""
     exit_code: int
+    peak_tree_kb: int = 0
+    """The most that the process and its children held at once: their proportional set sizes
+    (PSS) summed, sampled every 20 ms. An import forks a writer process, and the two are resident
+    together; PSS splits the pages they share (everything loaded before the fork) between them,
+    where summing their RSS would count those pages twice."""
 
 
 def measure(command: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> Measurement:
-    """Run `command` to completion; wall time and its peak resident set size.
-
-    The peak is the larger of the process's own (from wait4) and the most that the process and its
-    children held at once, sampled every 20 ms from /proc: an import forks a writer process, and
-    the two are resident together. The sum counts pages the two still share twice, so it errs high.
-    """
+    """Run `command` to completion; its wall time, peak RSS and the peak of its process tree."""
     import threading
     import time
 
@@ -66,7 +67,7 @@ def measure(command: list[str], *, cwd: Path, env: dict[str, str] | None = None)
 
     def sample() -> None:
         while not done.wait(0.02):
-            peak[0] = max(peak[0], _tree_rss_kb(child.pid))
+            peak[0] = max(peak[0], _tree_pss_kb(child.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -74,21 +75,21 @@ def measure(command: list[str], *, cwd: Path, env: dict[str, str] | None = None)
     done.set()
     sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Measurement(time.perf_counter() - started, max(usage.ru_maxrss, peak[0]), child.returncode)
+    return Measurement(time.perf_counter() - started, usage.ru_maxrss, child.returncode, peak[0])
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident kB of `pid` and its descendants now (0 for what has already gone)."""
+def _tree_pss_kb(pid: int) -> int:
+    """Proportional set size in kB of `pid` and its descendants now (0 for what has already gone)."""
     total = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        found = re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE)
+        found = re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE)
         total += int(found.group(1)) if found else 0
         pending.extend(int(c) for c in children)
     return total

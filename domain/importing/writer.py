@@ -19,12 +19,15 @@ import gc
 import io
 import multiprocessing
 import pickle
+import queue
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from operator import itemgetter
 from multiprocessing.connection import Connection as Pipe
+from multiprocessing.reduction import ForkingPickler
+from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
@@ -36,6 +39,9 @@ SQLITE_CACHE_KIB = 64 * 1024
 
 STOP_SECONDS = 60
 """How long a writer process is given to roll back and stop before it is killed."""
+
+SENDS_AHEAD = 2
+"""Messages (windows of rows, mostly) waiting for the writer process at most (see `Outbox`)."""
 
 WINDOW_ROWS = 20_000
 """Rows of a table gathered before they are written, sorted by its cluster column (see `Window`)."""
@@ -242,12 +248,45 @@ class ThreadWriter:
             self.transaction.rollback()
 
 
-class ProcessWriter:
-    """The writes in a forked process holding the import's transaction, fed through a pipe.
+class Outbox:
+    """Messages for the writer process, sent in order by a thread of their own.
 
-    The pipe's buffer is the queue: sending waits while the writer is busy with the chunk before,
-    so about one chunk waits and memory stays bounded. A failed write is reported at the next
-    `submit`, `call` or `end`; the writer then ignores rows until it is told to end.
+    A window of rows is far more than a pipe holds, so sending one waits until the writer has
+    finished the window before it; on this thread that wait costs the importing process nothing
+    (the send lets go of the interpreter's lock). SENDS_AHEAD windows wait at most, so memory
+    stays bounded. Once the writer takes nothing more, the rest is dropped and `put` says so.
+    """
+
+    def __init__(self, pipe: Pipe) -> None:
+        self.pipe = pipe
+        self.queue: queue.Queue[bytes | None] = queue.Queue(SENDS_AHEAD)
+        self.broken = False
+        self.thread = threading.Thread(target=self._run, name="import-outbox", daemon=True)
+        self.thread.start()
+
+    def put(self, data: bytes) -> None:
+        if self.broken:
+            raise OSError("the writer process takes nothing more")
+        self.queue.put(data)
+
+    def close(self) -> None:
+        """After everything put before has been sent (or dropped)."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if not self.broken:
+                try:
+                    self.pipe.send_bytes(data)
+                except OSError:
+                    self.broken = True
+
+
+class ProcessWriter:
+    """The writes in a forked process holding the import's transaction, fed through a pipe by an
+    `Outbox`. A failed write is reported at the next `submit`, `call` or `end`; the writer then
+    ignores rows until it is told to end.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -257,6 +296,7 @@ class ProcessWriter:
         self.process = context.Process(target=_serve, args=(engine, theirs), name="rmbot-import-writer", daemon=True)
         self.process.start()
         theirs.close()
+        self.outbox = Outbox(self.pipe)
         self.written = 0
         self.ended = False
         self.reading: Connection | None = None
@@ -297,6 +337,7 @@ class ProcessWriter:
             with suppress(OSError, EOFError, WriteFailed):
                 self._send(("end", False))
                 self._reply()
+        self.outbox.close()
         self.pipe.close()
         self.process.join(STOP_SECONDS)
         if self.process.is_alive():
@@ -306,15 +347,16 @@ class ProcessWriter:
     def _send(self, message: tuple, *, flat: bool = False) -> None:
         """`flat`: the message holds no cycle (rows of plain values), so it is
         pickled without a memo: three times faster for a window of rows, and smaller."""
+        if flat:
+            buffer = io.BytesIO()
+            pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True
+            pickler.dump(message)
+            data = buffer.getvalue()
+        else:
+            data = bytes(ForkingPickler.dumps(message))
         try:
-            if flat:
-                buffer = io.BytesIO()
-                pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-                pickler.fast = True
-                pickler.dump(message)
-                self.pipe.send_bytes(buffer.getbuffer())
-            else:
-                self.pipe.send(message)
+            self.outbox.put(data)
         except OSError:
             raise WriteFailed(self._gone()) from None
 
