@@ -120,7 +120,12 @@ class Client(SQLModel, table=True):
         Index("ix_client_tier_contact", "tier", "last_contact_at", "rm_id"),
         *(
             Index(f"ix_client_{column}", column, postgresql_ops={column: "text_pattern_ops"})
-            for column in ("name", "name_pinyin", "name_initials", "phone_last4")
+            for column in ("name", "phone_last4")
+        ),
+        # a prefix of the pinyin or initials, and which of its matches are in a tier, from the index alone
+        *(
+            Index(f"ix_client_{column}", column, "tier", postgresql_ops={column: "text_pattern_ops"})
+            for column in ("name_pinyin", "name_initials")
         ),
     )
 
@@ -184,8 +189,9 @@ class ClientNamePart(SQLModel, table=True):
     """Every suffix of a client's name (lower case, at most NAME_PART_LENGTH characters), so that
     "part of a name" is a prefix lookup in an index rather than a scan of every client.
 
-    Maintained by database triggers (migration 0002) on every insert, rename and delete of a
-    client, whichever path wrote it: the bot, an import or the sample bank's bulk loader.
+    Maintained by database triggers (migrations 0002 and 0010) on every insert, rename, change of
+    tier and delete of a client, whichever path wrote it: the bot, an import or the sample bank's
+    bulk loader.
     """
 
     __tablename__ = "client_name_part"
@@ -193,6 +199,8 @@ class ClientNamePart(SQLModel, table=True):
 
     part: str = Field(primary_key=True, max_length=16)
     client_id: int = Field(primary_key=True)
+    tier: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    """The client's tier (migration 0010): which matches of a text are in a tier, without reading them."""
 
 
 NAME_PART_LENGTH = 16

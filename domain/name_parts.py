@@ -1,4 +1,4 @@
-"""The name-part index (`client_name_part`, migration 0002) during bulk loads.
+"""The name-part index (`client_name_part`, migrations 0002 and 0010) during bulk loads.
 
 Its triggers add a client's name suffixes row by row, in random key order: right for the bot and
 for imports, slow for the sample bank's million clients. `triggers_suspended` lifts them for a
@@ -23,14 +23,14 @@ def rebuild(connection: Connection) -> None:
     connection.execute(text("DELETE FROM client_name_part"))
     if connection.dialect.name == "sqlite":
         connection.execute(text(
-            f"INSERT OR IGNORE INTO client_name_part (part, client_id) "
-            f"SELECT lower(substr(c.name, s.value, {NAME_PART_LENGTH})) AS part, c.id FROM client c "
+            f"INSERT OR IGNORE INTO client_name_part (part, client_id, tier) "
+            f"SELECT lower(substr(c.name, s.value, {NAME_PART_LENGTH})) AS part, c.id, c.tier FROM client c "
             f"JOIN {_POSITIONS} s ON s.value <= length(c.name) ORDER BY part, c.id"
         ))
     else:
         connection.execute(text(
-            f"INSERT INTO client_name_part (part, client_id) "
-            f"SELECT DISTINCT lower(substr(c.name, n, {NAME_PART_LENGTH})), c.id "
+            f"INSERT INTO client_name_part (part, client_id, tier) "
+            f"SELECT DISTINCT lower(substr(c.name, n, {NAME_PART_LENGTH})), c.id, c.tier "
             f"FROM client c, generate_series(1, char_length(c.name)) AS n"
         ))
 

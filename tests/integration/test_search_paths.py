@@ -49,14 +49,16 @@ def _all_pages(session, employee_no, typed):
         page += 1
 
 
+@pytest.mark.parametrize("dense", [10_000, 1])
 @pytest.mark.parametrize("walk", [2_000, 3, 1])
 @pytest.mark.parametrize("typed", ["伟", "李伟", "liwei", "lw", "l"])
 @pytest.mark.parametrize("employee_no", ["E00001", "E00002"])
-def test_a_large_result_read_tier_by_tier_pages_exactly_as_sorting_it_all(session, bank, monkeypatch, employee_no, typed, walk):
+def test_a_large_result_read_tier_by_tier_pages_exactly_as_sorting_it_all(session, bank, monkeypatch, employee_no, typed, walk, dense):
     sorted_pages, total = _all_pages(session, employee_no, typed)
     assert total > PAGE_SIZE  # more than one page, so paging across segments is exercised
     monkeypatch.setattr(domain.search, "PROBE", 1)  # every result counts as large
-    monkeypatch.setattr(domain.search, "WALK", walk)  # tiers walked whole, or looked up after a few rows
+    monkeypatch.setattr(domain.search, "WALK", walk)  # tiers read through the index, or walked after a few rows
+    monkeypatch.setattr(domain.search, "DENSE", dense)  # each tier's matches counted, or too many to count
     assert _all_pages(session, employee_no, typed) == (sorted_pages, total)
 
 
@@ -98,6 +100,26 @@ def test_the_name_index_follows_every_insert_rename_and_delete_whoever_writes(se
     session.commit()
     leftover = session.exec(select(ClientNamePart).where(ClientNamePart.part.in_(["国强", "张国强"]))).all()
     assert leftover == []
+
+
+def test_a_change_of_tier_follows_into_the_name_index_and_the_ranking(session, bank, monkeypatch):
+    """The name index carries each client's tier (so that a large search knows which matches are
+    in a tier without reading them): a tier changed by any writer is followed, and the client then
+    ranks in its new tier."""
+    client = session.exec(select(Client).where(Client.client_no == "C000000004")).one()
+    assert client.tier != "private"
+    session.exec(update(Client).where(Client.id == client.id).values(tier="private", aum=9_000_000))
+    session.commit()
+    tiers = set(session.exec(select(ClientNamePart.tier).where(ClientNamePart.client_id == client.id)))
+    assert tiers == {"private"}
+    sorted_pages, total = _all_pages(session, "E00002", "伟")
+    monkeypatch.setattr(domain.search, "PROBE", 1)
+    monkeypatch.setattr(domain.search, "WALK", 1)
+    assert _all_pages(session, "E00002", "伟") == (sorted_pages, total)
+    head = viewer_for_employee(session, "E00002").staff_id
+    owners = {row.client_no: row.rm_id for row in session.exec(select(Client))}
+    others = [no for page in sorted_pages for no in page if owners[no] != head]
+    assert others[0] == "C000000004"  # the richest private client, first after the head's own
 
 
 def test_part_of_a_long_company_name_is_found_wherever_it_sits(session, bank):
