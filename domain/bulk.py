@@ -3,8 +3,9 @@
 Callers hand over rows of database-native values (money in fen, instants as naive UTC, see
 `Natives`) that have already passed validation; this module only writes them, as fast as each
 database allows: multi-row `INSERT … VALUES … ON CONFLICT` on SQLite, `COPY` into a temporary
-table and one `MERGE` (before PostgreSQL 15, `INSERT … SELECT … ON CONFLICT`) on PostgreSQL. A row whose values equal what is
-stored is not rewritten, so importing the same file twice changes nothing.
+table and one `MERGE` (before PostgreSQL 15, `INSERT … SELECT … ON CONFLICT`) on PostgreSQL. A
+row whose values equal what is stored is not rewritten, so importing the same file twice changes
+nothing.
 """
 
 from __future__ import annotations
@@ -214,7 +215,8 @@ def _write_postgresql(connection: Connection, spec: TableSpec, rows: Sequence[tu
 
     On PostgreSQL 15 and later the statement is a `MERGE`: it joins the staged rows to the table
     once, where `INSERT … ON CONFLICT` inserts each row speculatively and checks its key again
-    (measured: about 6 % less time for a million new transactions). Unlike `ON CONFLICT`, a `MERGE` does not wait for another
+    (measured: about 6 % less time for a million new transactions). Unlike `ON CONFLICT`, a
+    `MERGE` does not wait for another
     transaction inserting the same key, so bulk writers of a table take turns: each holds an
     advisory lock on the table until it commits. The bot itself never inserts a key an import
     brings (its contacts are keyed `bot-<uuid>`).

@@ -323,7 +323,10 @@ def _read_segments(
     found at once, and only when too few of them match are all the tier's matches read.
     """
     rows: list = []
-    segments = [(statements.exact, None), (statements.own, None), *((None, tier) for tier in RANKED_TIERS), (statements.unranked, None)]
+    segments = [
+        (statements.exact, None), (statements.own, None),
+        *((None, tier) for tier in RANKED_TIERS), (statements.unranked, None),
+    ]
     for segment, tier in segments:
         need = PAGE_SIZE - len(rows)
         if need == 0:

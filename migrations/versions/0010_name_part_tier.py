@@ -115,7 +115,8 @@ def _fill_parts(dialect: str, with_tier: bool) -> None:
     else:
         op.execute(
             f"INSERT INTO client_name_part ({columns}) "
-            f"SELECT DISTINCT lower(substr(c.name, n, {LENGTH})), c.id{tier} FROM client c, generate_series(1, char_length(c.name)) AS n"
+            f"SELECT DISTINCT lower(substr(c.name, n, {LENGTH})), c.id{tier} "
+            f"FROM client c, generate_series(1, char_length(c.name)) AS n"
         )
         op.execute("ANALYZE client_name_part")
 
