@@ -130,6 +130,11 @@ _TIER_ORDER = case({tier: rank for rank, tier in enumerate(RANKED_TIERS)}, value
 _COLUMNS = (Client.id, Client.client_no, Client.name, Client.kind, Client.tier, Client.aum)
 
 
+def _rank(typed, mine: ColumnElement[bool]) -> tuple:  # noqa: ANN001
+    """The ranking: exact name, the viewer's own clients, tier, AUM (largest first), id."""
+    return (case((Client.name == typed, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
+
+
 @dataclass(frozen=True)
 class ClientHit:
     id: int
@@ -243,7 +248,7 @@ def _branch_statements(kind: QueryKind, long: bool, shape: str, dialect: str) ->
     mine = Client.rm_id == viewer
     exact = Client.name == typed
     others = (Client.name != typed) & Client.rm_id.is_distinct_from(viewer)
-    rank = (case((exact, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
+    rank = _rank(typed, mine)
     by_value = (Client.aum.desc(), Client.id)
 
     def parts(*where: ColumnElement[bool]) -> Select:
@@ -363,11 +368,10 @@ def _book_statement(kind: QueryKind, shape: str):  # noqa: ANN202
     match = _row_test(kind, typed, bindparam("pattern", type_=String))
     visible = visible_clients_clause(shape)
     mine = Client.rm_id == viewer
-    rank = (case((Client.name == typed, 0), else_=1), case((mine, 0), else_=1), _TIER_ORDER, Client.aum.desc(), Client.id)
     return (
         select(*_COLUMNS, mine, func.count().over())
         .where(match & visible)
-        .order_by(*rank)
+        .order_by(*_rank(typed, mine))
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
     )
